@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"qqconnect/internal/config"
+	"qqconnect/migrations"
+	"qqconnect/models"
+	"qqconnect/plugin/sandbox"
+)
+
+// SandboxAppID is the QQ AppID the standalone demo forum uses with the sandbox.
+const SandboxAppID = "101000001"
+
+// App is everything the router needs, built once at start-up.
+type App struct {
+	Cfg     *config.Config
+	Store   *models.Store
+	Log     *slog.Logger
+	Metrics *Metrics
+	Sandbox *sandbox.Sandbox
+	Demo    *models.DemoAccounts // set only on the first standalone start
+}
+
+// Close releases the database.
+func (a *App) Close() {
+	if err := a.Store.Close(); err != nil {
+		a.Log.Error("close database", "err", err)
+	}
+}
+
+// openApp opens the database, applies qqconnect's own migrations, and in
+// standalone mode builds and seeds the demo forum.
+func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*App, error) {
+	if cfg.DBDriver == "sqlite" {
+		if dir := filepath.Dir(cfg.DBDSN); dir != "." && !strings.HasPrefix(cfg.DBDSN, "file:") {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
+		}
+	}
+	tables := models.Tables{Pre: cfg.TablePrefix, UC: cfg.UCTablePrefix}
+	store, err := models.Open(ctx, cfg.DBDriver, cfg.DBDSN, tables, log)
+	if err != nil {
+		return nil, err
+	}
+	app := &App{Cfg: cfg, Store: store, Log: log, Metrics: NewMetrics()}
+	fail := func(err error) (*App, error) {
+		_ = store.Close()
+		return nil, err
+	}
+	sqlDB, err := store.DB.DB()
+	if err != nil {
+		return fail(fmt.Errorf("database handle: %w", err))
+	}
+	if cfg.DBDriver == "sqlite" {
+		if err := migrations.DemoForum(ctx, sqlDB, tables.Pre, tables.UC); err != nil {
+			return fail(fmt.Errorf("build demo forum: %w", err))
+		}
+	}
+	if migrate {
+		applied, err := migrations.Apply(ctx, sqlDB, cfg.DBDriver, tables.Pre)
+		if err != nil {
+			return fail(fmt.Errorf("apply migrations: %w", err))
+		}
+		if len(applied) > 0 {
+			log.Info("applied qqconnect migrations", "versions", applied)
+		}
+	} else if pending, err := migrations.Pending(ctx, sqlDB, cfg.DBDriver, tables.Pre); err != nil || len(pending) > 0 {
+		return fail(fmt.Errorf("qqconnect's own tables need migrations %v (run `qqconnect migrate`): %v", pending, err))
+	}
+	if err := models.CheckCompat(ctx, store); err != nil {
+		return fail(fmt.Errorf("this database is not a compatible Discuz! X3.4/X3.5 database: %w", err))
+	}
+	if cfg.DBDriver == "sqlite" {
+		if err := standalone(ctx, app); err != nil {
+			return fail(err)
+		}
+	}
+	if cfg.Sandbox {
+		app.Sandbox = sandbox.New(sandbox.Options{
+			Apps:   sandboxApps(store, cfg.RedirectURI()),
+			Prefix: "/sandbox/qq",
+			Logger: log,
+		})
+	}
+	return app, nil
+}
+
+// sandboxApps registers the forum's own AppID/AppKey with the sandbox, with
+// the one redirect_uri this instance uses, read fresh on every request so an
+// admin's change of AppKey takes effect at once.
+func sandboxApps(store *models.Store, redirectURI string) func(ctx context.Context) ([]sandbox.App, error) {
+	return func(ctx context.Context) ([]sandbox.App, error) {
+		m, err := store.Settings(ctx, "connectappid", "connectappkey")
+		if err != nil {
+			return nil, err
+		}
+		if m["connectappid"] == "" {
+			return nil, nil
+		}
+		return []sandbox.App{{AppID: m["connectappid"], AppKey: m["connectappkey"], RedirectURIs: []string{redirectURI}}}, nil
+	}
+}
+
+// standalone keeps a generated authkey and seeds the demo forum once.
+func standalone(ctx context.Context, app *App) error {
+	cfg := app.Cfg
+	if cfg.Authkey == "" {
+		key, err := app.Store.GetMeta(ctx, "authkey")
+		if errors.Is(err, models.ErrNotFound) {
+			key, err = "", nil
+		}
+		if err != nil {
+			return fmt.Errorf("read standalone authkey: %w", err)
+		}
+		if key == "" {
+			key = randomHex(32)
+			if err := app.Store.SetMeta(ctx, "authkey", key); err != nil {
+				return fmt.Errorf("keep standalone authkey: %w", err)
+			}
+		}
+		cfg.Authkey = key
+	}
+	demo, err := models.SeedDemo(ctx, app.Store, models.DemoOptions{AppID: SandboxAppID, AppKey: randomHex(16)})
+	if err != nil {
+		return fmt.Errorf("seed demo forum: %w", err)
+	}
+	app.Demo = demo
+	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
+
+// printDemo shows the demo accounts once, at the first standalone start.
+func printDemo(w io.Writer, cfg *config.Config, d *models.DemoAccounts) {
+	fmt.Fprintf(w, "\n  qqconnect demo forum: %s/\n", cfg.PublicURL)
+	fmt.Fprintf(w, "  administrator: %s  password: %s   (shown only now)\n", d.Admin.Username, d.Admin.Password)
+	for _, m := range d.Members {
+		fmt.Fprintf(w, "  member:        %s  password: %s\n", m.Username, m.Password)
+	}
+	fmt.Fprintf(w, "  QQ login goes to the built-in sandbox at %s/sandbox/qq (not the real QQ)\n\n", cfg.PublicURL)
+}

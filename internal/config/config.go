@@ -1,0 +1,303 @@
+// Package config turns environment variables, command-line flags and an
+// optional Discuz install directory into one validated Config (CONTRACT §2).
+// Precedence: flag > environment variable > DISCUZ_ROOT files > default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"qqconnect/discuz"
+)
+
+// Config is everything qqconnect needs to run. It is read once in main and
+// passed down; nothing else reads the environment.
+type Config struct {
+	Addr          string
+	PublicURL     string // no trailing slash
+	CallbackPath  string
+	DBDriver      string // "sqlite" or "mysql"
+	DBDSN         string
+	TablePrefix   string
+	UCTablePrefix string
+	DiscuzRoot    string
+	Authkey       string // secret: never log
+	CookiePre     string
+	CookieDomain  string
+	CookiePath    string
+	QQAPIBase     string
+	QQProtocol    string
+	QzoneAPIBase  string
+	Sandbox       bool
+	RedisURL      string
+	TrustedProxy  []string
+	NoMigrate     bool
+
+	// Learned from DISCUZ_ROOT, when set.
+	DiscuzVersion string
+	Charset       string // site charset, "utf-8" unless config_global says otherwise
+	MemoryPrefix  string
+	MemoryRedis   string // host:port of Discuz's redis memory cache, "" when none
+	CacheType     string
+}
+
+// RedirectURI is the one exact OAuth redirect_uri: PUBLIC_URL + CALLBACK_PATH.
+func (c *Config) RedirectURI() string { return c.PublicURL + c.CallbackPath }
+
+// HTTPS reports whether the public origin is https, so cookies get Secure.
+func (c *Config) HTTPS() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+// Error names the setting that is wrong, so the operator can fix it in one go.
+type Error struct {
+	Setting string // e.g. QQCONNECT_PUBLIC_URL
+	Msg     string
+}
+
+func (e *Error) Error() string { return e.Setting + ": " + e.Msg }
+
+// setting describes one CONTRACT §2 variable and its flag.
+type setting struct {
+	env, flag, usage string
+	dst              *string
+}
+
+// Load reads the configuration. args are the command-line arguments after the
+// command name; getenv is os.Getenv (injected for tests). The remaining
+// positional arguments are returned.
+func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config, []string, error) {
+	var raw struct {
+		addr, public, callback, driver, dsn, pre, ucpre, root, authkey, cpre, cdomain, cpath,
+		qqbase, proto, qzone, sandbox, redis, proxies string
+	}
+	settings := []setting{
+		{"QQCONNECT_ADDR", "addr", "listen address", &raw.addr},
+		{"QQCONNECT_PUBLIC_URL", "public-url", "external base URL of the site", &raw.public},
+		{"QQCONNECT_CALLBACK_PATH", "callback-path", "path of the OAuth redirect_uri", &raw.callback},
+		{"QQCONNECT_DB_DRIVER", "db-driver", "sqlite or mysql", &raw.driver},
+		{"QQCONNECT_DB_DSN", "db-dsn", "database DSN", &raw.dsn},
+		{"QQCONNECT_TABLE_PREFIX", "table-prefix", "Discuz table prefix", &raw.pre},
+		{"QQCONNECT_UC_TABLE_PREFIX", "uc-table-prefix", "UCenter table prefix", &raw.ucpre},
+		{"QQCONNECT_DISCUZ_ROOT", "discuz-root", "Discuz install directory", &raw.root},
+		{"QQCONNECT_AUTHKEY", "authkey", "Discuz security authkey", &raw.authkey},
+		{"QQCONNECT_COOKIE_PRE", "cookie-pre", "Discuz cookiepre", &raw.cpre},
+		{"QQCONNECT_COOKIE_DOMAIN", "cookie-domain", "Discuz cookiedomain", &raw.cdomain},
+		{"QQCONNECT_COOKIE_PATH", "cookie-path", "Discuz cookiepath", &raw.cpath},
+		{"QQCONNECT_QQ_API_BASE", "qq-api-base", "base URL of the QQ endpoints", &raw.qqbase},
+		{"QQCONNECT_QQ_PROTOCOL", "qq-protocol", "auto, oauth2 or oauth1", &raw.proto},
+		{"QQCONNECT_QZONE_API_BASE", "qzone-api-base", "base URL of the OAuth 1.0 endpoints", &raw.qzone},
+		{"QQCONNECT_SANDBOX", "sandbox", "serve the built-in QQ emulator (true/false)", &raw.sandbox},
+		{"QQCONNECT_REDIS_URL", "redis-url", "shared state for several instances", &raw.redis},
+		{"QQCONNECT_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs whose X-Forwarded-For is believed", &raw.proxies},
+	}
+	fs := flag.NewFlagSet("qqconnect", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flagVals := make(map[string]*string, len(settings))
+	for _, s := range settings {
+		flagVals[s.flag] = fs.String(s.flag, "", s.usage+" (env "+s.env+")")
+	}
+	noMigrate := fs.Bool("no-migrate", false, "serve without applying qqconnect's own migrations")
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, &Error{Setting: "flags", Msg: err.Error()}
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, s := range settings {
+		if given[s.flag] {
+			*s.dst = *flagVals[s.flag]
+		} else {
+			*s.dst = strings.TrimSpace(getenv(s.env))
+		}
+	}
+
+	c := &Config{NoMigrate: *noMigrate, Charset: "utf-8"}
+	c.DiscuzRoot = raw.root
+	if c.DiscuzRoot != "" {
+		if err := c.readDiscuzRoot(); err != nil {
+			return nil, nil, err
+		}
+	}
+	override := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	c.Addr = "127.0.0.1:8080"
+	override(&c.Addr, raw.addr)
+	if c.DBDriver == "" {
+		c.DBDriver = "sqlite"
+	}
+	override(&c.DBDriver, raw.driver)
+	override(&c.DBDSN, raw.dsn)
+	if c.DBDSN == "" && c.DBDriver == "sqlite" {
+		c.DBDSN = "data/qqconnect.db"
+	}
+	if c.TablePrefix == "" {
+		c.TablePrefix = "pre_"
+	}
+	override(&c.TablePrefix, raw.pre)
+	override(&c.UCTablePrefix, raw.ucpre)
+	if c.UCTablePrefix == "" {
+		c.UCTablePrefix = c.TablePrefix + "ucenter_"
+	}
+	override(&c.Authkey, raw.authkey)
+	override(&c.CookiePre, raw.cpre)
+	override(&c.CookieDomain, raw.cdomain)
+	if c.CookiePath == "" {
+		c.CookiePath = "/"
+	}
+	override(&c.CookiePath, raw.cpath)
+	c.CallbackPath = "/connect/qq/callback"
+	override(&c.CallbackPath, raw.callback)
+	c.QQAPIBase = "https://graph.qq.com"
+	override(&c.QQAPIBase, raw.qqbase)
+	c.QQProtocol = "auto"
+	override(&c.QQProtocol, raw.proto)
+	c.QzoneAPIBase = "http://openapi.qzone.qq.com"
+	override(&c.QzoneAPIBase, raw.qzone)
+	c.RedisURL = raw.redis
+	c.PublicURL = raw.public
+
+	if err := c.validate(raw.sandbox, raw.proxies, raw.qqbase != ""); err != nil {
+		return nil, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+func (c *Config) validate(sandbox, proxies string, qqBaseGiven bool) error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return &Error{"QQCONNECT_ADDR", fmt.Sprintf("%q is not host:port", c.Addr)}
+	}
+	if c.PublicURL == "" {
+		host, port, _ := net.SplitHostPort(c.Addr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		c.PublicURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return &Error{"QQCONNECT_PUBLIC_URL", fmt.Sprintf("%q must be an absolute http(s) URL without query, e.g. https://bbs.example.com", c.PublicURL)}
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if !strings.HasPrefix(c.CallbackPath, "/") || strings.HasPrefix(c.CallbackPath, "//") || strings.ContainsAny(c.CallbackPath, " #\r\n") {
+		return &Error{"QQCONNECT_CALLBACK_PATH", fmt.Sprintf("%q must be a path starting with one /", c.CallbackPath)}
+	}
+	switch c.DBDriver {
+	case "sqlite", "mysql":
+	default:
+		return &Error{"QQCONNECT_DB_DRIVER", fmt.Sprintf("%q is not sqlite or mysql", c.DBDriver)}
+	}
+	if c.DBDSN == "" {
+		return &Error{"QQCONNECT_DB_DSN", "is required for mysql (or set QQCONNECT_DISCUZ_ROOT)"}
+	}
+	if !validPrefix(c.TablePrefix) {
+		return &Error{"QQCONNECT_TABLE_PREFIX", fmt.Sprintf("%q may hold only letters, digits and _", c.TablePrefix)}
+	}
+	if !validPrefix(strings.TrimPrefix(c.UCTablePrefix, "")) {
+		return &Error{"QQCONNECT_UC_TABLE_PREFIX", fmt.Sprintf("%q may hold only letters, digits and _", c.UCTablePrefix)}
+	}
+	if c.DBDriver == "mysql" && c.Authkey == "" {
+		return &Error{"QQCONNECT_AUTHKEY", "is required with mysql: copy $_config['security']['authkey'] or set QQCONNECT_DISCUZ_ROOT"}
+	}
+	switch c.QQProtocol {
+	case "auto", "oauth2":
+	case "oauth1":
+		return &Error{"QQCONNECT_QQ_PROTOCOL", "oauth1 (the retired Qzone OAuth 1.0) is not available in this version; use oauth2"}
+	default:
+		return &Error{"QQCONNECT_QQ_PROTOCOL", fmt.Sprintf("%q is not auto, oauth2 or oauth1", c.QQProtocol)}
+	}
+	for name, base := range map[string]string{"QQCONNECT_QQ_API_BASE": c.QQAPIBase, "QQCONNECT_QZONE_API_BASE": c.QzoneAPIBase} {
+		b, err := url.Parse(base)
+		if err != nil || (b.Scheme != "http" && b.Scheme != "https") || b.Host == "" {
+			return &Error{name, fmt.Sprintf("%q must be an absolute http(s) URL", base)}
+		}
+	}
+	c.QQAPIBase = strings.TrimRight(c.QQAPIBase, "/")
+	c.Sandbox = c.DBDriver == "sqlite"
+	if sandbox != "" {
+		b, err := strconv.ParseBool(sandbox)
+		if err != nil {
+			return &Error{"QQCONNECT_SANDBOX", fmt.Sprintf("%q is not true or false", sandbox)}
+		}
+		c.Sandbox = b
+	}
+	if c.Sandbox && !qqBaseGiven {
+		c.QQAPIBase = c.PublicURL + "/sandbox/qq"
+	}
+	if proxies != "" {
+		for _, p := range strings.Split(proxies, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				return &Error{"QQCONNECT_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP or CIDR", p)}
+			}
+			c.TrustedProxy = append(c.TrustedProxy, p)
+		}
+	}
+	if c.RedisURL != "" {
+		if r, err := url.Parse(c.RedisURL); err != nil || (r.Scheme != "redis" && r.Scheme != "rediss") {
+			return &Error{"QQCONNECT_REDIS_URL", "must look like redis://host:6379/0"}
+		}
+	}
+	return nil
+}
+
+func validPrefix(p string) bool {
+	for _, r := range p {
+		if !(r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// readDiscuzRoot takes DB, prefix, authkey and cookie settings from the
+// forum's own config files, so an admin only has to point at the install.
+func (c *Config) readDiscuzRoot() error {
+	g, err := discuz.ReadConfigGlobal(filepath.Join(c.DiscuzRoot, "config", "config_global.php"))
+	if err != nil {
+		return &Error{"QQCONNECT_DISCUZ_ROOT", err.Error()}
+	}
+	c.DBDriver = "mysql"
+	c.DBDSN = g.MySQLDSN()
+	c.TablePrefix = g.DB.TablePre
+	c.Authkey = g.Authkey
+	c.CookiePre = g.Cookie.Pre
+	c.CookieDomain = g.Cookie.Domain
+	c.CookiePath = g.Cookie.Path
+	if g.OutputCharset != "" {
+		c.Charset = g.OutputCharset
+	}
+	c.MemoryPrefix = g.Memory.Prefix
+	if g.Memory.Redis.Server != "" {
+		c.MemoryRedis = net.JoinHostPort(g.Memory.Redis.Server, strconv.Itoa(g.Memory.Redis.Port))
+	}
+	c.CacheType = g.CacheType
+	uc, err := discuz.ReadConfigUCenter(filepath.Join(c.DiscuzRoot, "config", "config_ucenter.php"))
+	switch {
+	case errors.Is(err, iofs.ErrNotExist):
+	case err != nil:
+		return &Error{"QQCONNECT_DISCUZ_ROOT", err.Error()}
+	default:
+		if uc.TableDB != "" && uc.TableDB != g.DB.Name {
+			return &Error{"QQCONNECT_DISCUZ_ROOT", fmt.Sprintf("UCenter lives in database %q, not the forum's %q: not supported yet (UCenter must share the forum database)", uc.TableDB, g.DB.Name)}
+		}
+		if uc.TablePrefix != "" {
+			c.UCTablePrefix = uc.TablePrefix
+		}
+	}
+	if v, _, err := discuz.ReadVersion(c.DiscuzRoot); err == nil {
+		c.DiscuzVersion = v
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+// Package web holds the HTTP pieces both the QQ login flow and the admin
+// panel use: the browser session, CSRF protection, local-only redirects,
+// rendering and client facts.
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/gin-contrib/sessions"
+	"github.com/gin-contrib/sessions/cookie"
+	"github.com/gin-gonic/gin"
+)
+
+// SessionName is the cookie of qqconnect's own small browser session. It holds
+// only random values (CSRF token, browser binding); everything that matters
+// (OAuth state, pending QQ identity) lives server-side, keyed to these.
+const SessionName = "qqc_session"
+
+const (
+	keyCSRF    = "csrf"
+	keyBrowser = "bid"
+	keyFlash   = "flash"
+)
+
+// SessionOptions are the cookie flags of the session, set explicitly because
+// gorilla's defaults omit HttpOnly.
+func SessionOptions(path string, secure bool) sessions.Options {
+	return sessions.Options{Path: path, MaxAge: 0, Secure: secure, HttpOnly: true, SameSite: http.SameSiteLaxMode}
+}
+
+// NewSessionStore derives the cookie signing and encryption keys from the
+// Discuz authkey, so every instance of one site shares them without new config.
+func NewSessionStore(authkey, path string, secure bool) sessions.Store {
+	auth := derive(authkey, "qqconnect session hmac")
+	enc := derive(authkey, "qqconnect session aes")
+	st := cookie.NewStore(auth, enc)
+	st.Options(SessionOptions(path, secure))
+	return st
+}
+
+func derive(secret, label string) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(label))
+	return m.Sum(nil)
+}
+
+// RandomToken returns n random bytes, base64url encoded.
+func RandomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // the OS RNG never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Hash is the SHA-256 hex of a secret token: the database keeps only this.
+func Hash(token string) string {
+	s := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(s[:])
+}
+
+func sessionValue(c *gin.Context, key string) string {
+	s := sessions.Default(c)
+	v, _ := s.Get(key).(string)
+	if v == "" {
+		v = RandomToken(32)
+		s.Set(key, v)
+		_ = s.Save()
+	}
+	return v
+}
+
+// BrowserID is a random value bound to this browser's session. OAuth state and
+// pending identities are stored with its hash, so a state or pending token
+// carried into another browser is worthless.
+func BrowserID(c *gin.Context) string { return sessionValue(c, keyBrowser) }
+
+// CSRFToken is the synchronizer token every form carries as field _csrf.
+func CSRFToken(c *gin.Context) string { return sessionValue(c, keyCSRF) }
+
+// RenewSession gives the browser fresh random values: called at every login,
+// bind and register so a session planted before authentication is useless.
+func RenewSession(c *gin.Context) {
+	s := sessions.Default(c)
+	s.Clear()
+	s.Set(keyBrowser, RandomToken(32))
+	s.Set(keyCSRF, RandomToken(32))
+	_ = s.Save()
+}
+
+// SetFlash stores a one-time message shown on the next page (Post/Redirect/Get).
+func SetFlash(c *gin.Context, msg string) {
+	s := sessions.Default(c)
+	s.Set(keyFlash, msg)
+	_ = s.Save()
+}
+
+// TakeFlash returns and removes the pending flash message.
+func TakeFlash(c *gin.Context) string {
+	s := sessions.Default(c)
+	v, _ := s.Get(keyFlash).(string)
+	if v != "" {
+		s.Delete(keyFlash)
+		_ = s.Save()
+	}
+	return v
+}
+
+// checkCSRFToken compares the form's _csrf with the session's in constant time.
+func checkCSRFToken(c *gin.Context) bool {
+	s := sessions.Default(c)
+	want, _ := s.Get(keyCSRF).(string)
+	got := c.PostForm("_csrf")
+	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}

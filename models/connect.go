@@ -1,0 +1,336 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Binding facts written into pre_common_member_connect (CONTRACT §4).
+type Binding struct {
+	UID        int64
+	OpenID     string // stored UPPER case
+	Token      string // conuintoken: the OAuth 2.0 access token, as Discuz keeps it
+	Uin        string // conuin: OAuth 1.0 token (cloud era), '' for OAuth 2.0
+	UinSecret  string // conuinsecret: OAuth 1.0 secret, '' for OAuth 2.0
+	IsRegister bool   // the account was created through QQ
+	Identity   Identity
+	Now        time.Time
+}
+
+func (s *Store) connectRow(b Binding) map[string]any {
+	reg := 0
+	if b.IsRegister {
+		reg = 1
+	}
+	return map[string]any{
+		"uid": b.UID, "conuin": b.Uin, "conuinsecret": b.UinSecret, "conuintoken": b.Token,
+		"conopenid": strings.ToUpper(b.OpenID), "conisfeed": 1, "conispublishfeed": 0, "conispublisht": 0,
+		"conisregister": reg, "conisqzoneavatar": 0, "conisqqshow": 0,
+	}
+}
+
+// SaveGuest keeps the QQ visitor who has no forum account yet, as Discuz's
+// callback does (REPLACE INTO pre_common_connect_guest).
+func (s *Store) SaveGuest(ctx context.Context, openid, token, nickname string) error {
+	t := s.T.Discuz("common_connect_guest")
+	err := s.DB.WithContext(ctx).Exec("REPLACE INTO "+t+" (conopenid, conuin, conuinsecret, conqqnick, conuintoken) VALUES (?, '', '', ?, ?)",
+		strings.ToUpper(openid), truncateBytes(nickname, 100), token).Error
+	if err != nil {
+		return fmt.Errorf("save connect guest: %w", err)
+	}
+	return nil
+}
+
+// truncateBytes cuts s to at most n characters (the column is char(n)) without splitting a rune.
+func truncateBytes(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r)
+}
+
+// RepairStaleBinding deletes a connect row whose member is gone or whose
+// conisbind is 0, exactly as Discuz's callback does before deciding that an
+// openid is unbound. It reports whether a row was removed.
+func (s *Store) RepairStaleBinding(ctx context.Context, c *MemberConnect) (bool, error) {
+	m, err := Maybe(s.MemberByUID(ctx, c.UID))
+	if err != nil {
+		return false, err
+	}
+	if m != nil && m.ConIsBind == 1 {
+		return false, nil
+	}
+	err = s.DB.WithContext(ctx).Exec("DELETE FROM "+s.T.Discuz("common_member_connect")+" WHERE uid = ?", c.UID).Error
+	if err != nil {
+		return false, fmt.Errorf("remove stale binding of uid %d: %w", c.UID, err)
+	}
+	return true, nil
+}
+
+// RecordLogin refreshes the binding and the member's visit facts when a bound
+// QQ user logs in (Discuz: conuintoken/conopenid/conisfeed, then lastip,
+// lastvisit, lastactivity).
+func (s *Store) RecordLogin(ctx context.Context, uid int64, openid, token, ip string, id Identity, now time.Time) error {
+	tables := []string{s.T.Discuz("common_member_connect"), s.T.Discuz("common_member_status"), s.T.Own("identity")}
+	return s.write(ctx, tables, func(w *writer) error {
+		if err := w.exec(nil, "UPDATE "+tables[0]+" SET conuintoken = ?, conopenid = ?, conisfeed = 1 WHERE uid = ?",
+			token, strings.ToUpper(openid), uid); err != nil {
+			return fmt.Errorf("refresh binding of uid %d: %w", uid, err)
+		}
+		if err := w.exec(nil, "UPDATE "+tables[1]+" SET lastip = ?, lastvisit = ?, lastactivity = ? WHERE uid = ?",
+			ip, now.Unix(), now.Unix(), uid); err != nil {
+			return fmt.Errorf("record visit of uid %d: %w", uid, err)
+		}
+		if err := s.UpsertIdentity(ctx, w.tx, id); err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+// BindExisting links a QQ openid to an existing member whose password was
+// checked: connect row, conisbind=1, bind log type 1, guest row removed
+// (Discuz member_connect_logging.php). conisbind is set last because Discuz
+// treats a connect row without it as stale: until then the bind is invisible.
+func (s *Store) BindExisting(ctx context.Context, b Binding) error {
+	tConn, tMember, tLog, tGuest, tID := s.T.Discuz("common_member_connect"), s.T.Discuz("common_member"),
+		s.T.Discuz("connect_memberbindlog"), s.T.Discuz("common_connect_guest"), s.T.Own("identity")
+	openid := strings.ToUpper(b.OpenID)
+	guest, err := Maybe(s.GuestByOpenID(ctx, openid))
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, []string{tConn, tMember, tLog, tGuest, tID}, func(w *writer) error {
+		if err := s.writeBinding(ctx, w, b); err != nil {
+			return err
+		}
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("UPDATE "+tMember+" SET conisbind = 0 WHERE uid = ?", b.UID).Error
+		}, "UPDATE "+tMember+" SET conisbind = 1 WHERE uid = ?", b.UID); err != nil {
+			return fmt.Errorf("mark uid %d bound: %w", b.UID, err)
+		}
+		return s.deleteGuest(w, guest)
+	})
+}
+
+// writeBinding writes the identity, the connect row and the bind log of b.
+func (s *Store) writeBinding(ctx context.Context, w *writer, b Binding) error {
+	tConn, tLog := s.T.Discuz("common_member_connect"), s.T.Discuz("connect_memberbindlog")
+	openid := strings.ToUpper(b.OpenID)
+	if err := s.UpsertIdentity(ctx, w.tx, b.Identity); err != nil {
+		return err
+	}
+	w.undo = append(w.undo, func(db *gorm.DB) error { return s.DeleteIdentity(ctx, db, b.Identity.AppID, b.Identity.OpenID) })
+	row := s.connectRow(b)
+	cols, marks, args := columnsOf(s.filterColumns(tConn, row))
+	if err := w.exec(func(db *gorm.DB) error {
+		return db.Exec("DELETE FROM "+tConn+" WHERE uid = ?", b.UID).Error
+	}, "REPLACE INTO "+tConn+" ("+cols+") VALUES ("+marks+")", args...); err != nil {
+		return fmt.Errorf("write binding of uid %d: %w", b.UID, err)
+	}
+	now := b.Now.Unix()
+	if err := w.exec(func(db *gorm.DB) error {
+		return db.Exec("DELETE FROM "+tLog+" WHERE uid = ? AND uin = ? AND type = 1 AND dateline = ?", b.UID, openid, now).Error
+	}, "INSERT INTO "+tLog+" (uid, uin, type, dateline) VALUES (?, ?, 1, ?)", b.UID, openid, now); err != nil {
+		return fmt.Errorf("write bind log of uid %d: %w", b.UID, err)
+	}
+	return nil
+}
+
+func (s *Store) deleteGuest(w *writer, guest *ConnectGuest) error {
+	if guest == nil {
+		return nil
+	}
+	t := s.T.Discuz("common_connect_guest")
+	g := *guest
+	return w.exec(func(db *gorm.DB) error {
+		return db.Exec("REPLACE INTO "+t+" (conopenid, conuin, conuinsecret, conqqnick, conuintoken) VALUES (?, ?, ?, ?, ?)",
+			g.ConOpenID, g.ConUin, g.ConUinSecret, g.ConQQNick, g.ConUinToken).Error
+	}, "DELETE FROM "+t+" WHERE conopenid = ?", g.ConOpenID)
+}
+
+// columnsOf renders a row map as a column list, placeholders and arguments in
+// a stable order.
+func columnsOf(row map[string]any) (cols, marks string, args []any) {
+	keys := make([]string, 0, len(row))
+	for k := range row {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	for i, k := range keys {
+		if i > 0 {
+			cols += ", "
+			marks += ", "
+		}
+		cols += k
+		marks += "?"
+		args = append(args, row[k])
+	}
+	return cols, marks, args
+}
+
+func sortStrings(a []string) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// NewMember is an account created through QQ, as Discuz's register_ctl and
+// UCenter's add_user write it.
+type NewMember struct {
+	Username       string
+	Email          string
+	UCPassword     string // UCenter hash
+	UCSalt         string // '' for bcrypt (UCenter 1.7), 6 chars for md5 (UCenter 1.6)
+	MemberPassword string // pre_common_member.password: md5(random(10)), the session secret
+	GroupID        int64
+	Credits        int64
+	ExtCredits     [9]int64 // index 1..8
+	IP             string
+	Binding        Binding // UID filled in by Register
+}
+
+// Register creates the UCenter account, the six pre_common_member* rows with
+// the same uid, and the QQ binding with conisregister=1, all as one unit.
+func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
+	tUC, tUCF := s.T.UCenter("members"), s.T.UCenter("memberfields")
+	six := []string{"common_member", "common_member_status", "common_member_count",
+		"common_member_profile", "common_member_field_forum", "common_member_field_home"}
+	tables := []string{tUC, tUCF, s.T.Discuz("common_member_connect"), s.T.Discuz("connect_memberbindlog"),
+		s.T.Discuz("common_connect_guest"), s.T.Own("identity")}
+	for _, t := range six {
+		tables = append(tables, s.T.Discuz(t))
+	}
+	openid := strings.ToUpper(n.Binding.OpenID)
+	guest, err := Maybe(s.GuestByOpenID(ctx, openid))
+	if err != nil {
+		return 0, err
+	}
+	now := n.Binding.Now.Unix()
+	var uid int64
+	err = s.write(ctx, tables, func(w *writer) error {
+		uc := map[string]any{"username": n.Username, "password": n.UCPassword, "email": n.Email,
+			"regip": n.IP, "regdate": now, "salt": n.UCSalt, "secques": "", "myid": "", "myidkey": ""}
+		res := w.tx.Table(tUC).Create(s.filterColumns(tUC, uc))
+		if res.Error != nil {
+			return fmt.Errorf("create UCenter member %q: %w", n.Username, res.Error)
+		}
+		if err := w.tx.Table(tUC).Where("username = ?", n.Username).Pluck("uid", &uid).Error; err != nil || uid == 0 {
+			return fmt.Errorf("read new UCenter uid of %q: %v", n.Username, err)
+		}
+		del := func(table string) func(db *gorm.DB) error {
+			return func(db *gorm.DB) error { return db.Exec("DELETE FROM "+table+" WHERE uid = ?", uid).Error }
+		}
+		w.undo = append(w.undo, del(tUC))
+		if err := w.insert(s, tUCF, map[string]any{"uid": uid, "blacklist": ""}, del(tUCF)); err != nil {
+			return err
+		}
+		rows := map[string]map[string]any{
+			"common_member": {"uid": uid, "username": n.Username, "password": n.MemberPassword, "email": n.Email,
+				"adminid": 0, "groupid": n.GroupID, "regdate": now, "emailstatus": 0, "credits": n.Credits,
+				"timeoffset": "9999", "avatarstatus": 0, "conisbind": 0},
+			"common_member_status": {"uid": uid, "regip": n.IP, "lastip": n.IP, "lastvisit": now,
+				"lastactivity": now, "lastpost": 0, "lastsendmail": 0},
+			"common_member_count": {"uid": uid},
+			"common_member_profile": {"uid": uid, "bio": "", "interest": "", "field1": "", "field2": "", "field3": "",
+				"field4": "", "field5": "", "field6": "", "field7": "", "field8": ""},
+			"common_member_field_forum": {"uid": uid, "medals": "", "sightml": "", "groupterms": "", "groups": ""},
+			"common_member_field_home": {"uid": uid, "spacecss": "", "blockposition": "", "recentnote": "",
+				"spacenote": "", "privacy": "", "feedfriend": "", "acceptemail": "", "magicgift": "", "stickblogs": ""},
+		}
+		for i := 1; i <= 8; i++ {
+			rows["common_member_count"][fmt.Sprintf("extcredits%d", i)] = n.ExtCredits[i]
+		}
+		for _, name := range six {
+			t := s.T.Discuz(name)
+			if err := w.insert(s, t, rows[name], del(t)); err != nil {
+				return err
+			}
+		}
+		b := n.Binding
+		b.UID = uid
+		b.IsRegister = true
+		b.Identity.UID = uid
+		if err := s.writeBinding(ctx, w, b); err != nil {
+			return err
+		}
+		tMember := s.T.Discuz("common_member")
+		if err := w.exec(nil, "UPDATE "+tMember+" SET conisbind = 1, avatarstatus = 0 WHERE uid = ?", uid); err != nil {
+			return fmt.Errorf("mark uid %d bound: %w", uid, err)
+		}
+		return s.deleteGuest(w, guest)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return uid, nil
+}
+
+// Unbind removes a member's QQ binding as Discuz does (connect row deleted,
+// conisbind=0, bind log type 2). When newUCPassword is set (accounts created
+// through QQ), the UCenter password is replaced in the same unit of work.
+func (s *Store) Unbind(ctx context.Context, c *MemberConnect, appid, newUCHash, newUCSalt string, now time.Time) error {
+	tConn, tMember, tLog, tUC, tID := s.T.Discuz("common_member_connect"), s.T.Discuz("common_member"),
+		s.T.Discuz("connect_memberbindlog"), s.T.UCenter("members"), s.T.Own("identity")
+	old := *c
+	var oldUC *UCMember
+	if newUCHash != "" {
+		var err error
+		if oldUC, err = Maybe(s.UCMemberByUID(ctx, c.UID)); err != nil {
+			return err
+		}
+		if oldUC == nil {
+			return fmt.Errorf("unbind uid %d: no UCenter account", c.UID)
+		}
+	}
+	var oldID *Identity
+	if ids, err := Maybe(s.IdentityByUID(ctx, c.UID)); err == nil && ids != nil {
+		oldID = ids
+	}
+	return s.write(ctx, []string{tConn, tMember, tLog, tUC, tID}, func(w *writer) error {
+		if oldUC != nil {
+			u := *oldUC
+			if err := w.exec(func(db *gorm.DB) error {
+				return db.Exec("UPDATE "+tUC+" SET password = ?, salt = ? WHERE uid = ?", u.Password, u.Salt, u.UID).Error
+			}, "UPDATE "+tUC+" SET password = ?, salt = ? WHERE uid = ?", newUCHash, newUCSalt, c.UID); err != nil {
+				return fmt.Errorf("set password of uid %d: %w", c.UID, err)
+			}
+		}
+		now := now.Unix()
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("DELETE FROM "+tLog+" WHERE uid = ? AND type = 2 AND dateline = ?", old.UID, now).Error
+		}, "INSERT INTO "+tLog+" (uid, uin, type, dateline) VALUES (?, ?, 2, ?)", c.UID, strings.ToUpper(c.ConOpenID), now); err != nil {
+			return fmt.Errorf("write unbind log of uid %d: %w", c.UID, err)
+		}
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("UPDATE "+tMember+" SET conisbind = 1 WHERE uid = ?", old.UID).Error
+		}, "UPDATE "+tMember+" SET conisbind = 0 WHERE uid = ?", c.UID); err != nil {
+			return fmt.Errorf("mark uid %d unbound: %w", c.UID, err)
+		}
+		row := s.connectRow(Binding{UID: old.UID, OpenID: old.ConOpenID, Token: old.ConUinToken, Uin: old.ConUin,
+			UinSecret: old.ConUinSecret, IsRegister: old.ConIsRegister == 1})
+		row["conisfeed"], row["conispublishfeed"], row["conispublisht"] = old.ConIsFeed, old.ConIsPublishFeed, old.ConIsPublishT
+		row["conisqzoneavatar"], row["conisqqshow"] = old.ConIsQzoneAvatar, old.ConIsQQShow
+		cols, marks, args := columnsOf(s.filterColumns(tConn, row))
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("REPLACE INTO "+tConn+" ("+cols+") VALUES ("+marks+")", args...).Error
+		}, "DELETE FROM "+tConn+" WHERE uid = ?", c.UID); err != nil {
+			return fmt.Errorf("delete binding of uid %d: %w", c.UID, err)
+		}
+		if oldID != nil {
+			id := *oldID
+			if err := s.DeleteIdentity(ctx, w.tx, id.AppID, id.OpenID); err != nil {
+				return err
+			}
+			w.undo = append(w.undo, func(db *gorm.DB) error { return s.UpsertIdentity(ctx, db, id) })
+		}
+		return nil
+	})
+}

@@ -1,0 +1,128 @@
+package models
+
+import (
+	"context"
+	"fmt"
+
+	"qqconnect/discuz"
+)
+
+// Setting is one row of pre_common_setting.
+type Setting struct {
+	Skey   string `gorm:"column:skey"`
+	Svalue string `gorm:"column:svalue"`
+}
+
+// Settings reads the given keys from pre_common_setting. A key without a row
+// is absent from the map (fresh X3.5 sites have no connectappid row at all).
+func (s *Store) Settings(ctx context.Context, keys ...string) (map[string]string, error) {
+	var rows []Setting
+	err := s.DB.WithContext(ctx).Table(s.T.Discuz("common_setting")).
+		Where("skey IN ?", keys).Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Skey] = r.Svalue
+	}
+	return out, nil
+}
+
+// QQSettings is what decides whether QQ login works, read the way Discuz
+// decides it (docs/discuz.md §3.1, §4).
+type QQSettings struct {
+	AppID, AppKey    string // AppKey is secret
+	PluginInstalled  bool
+	PluginAvailable  bool
+	PluginVersion    string
+	Connect          *discuz.Array // unserialized pre_common_setting.connect (never nil)
+	ConnectBroken    bool          // the connect value did not unserialize
+	RegConnect       bool          // 开放QQ注册
+	RegVerify        int           // the site's regverify (0 none, 1 email, 2 manual)
+	CensorUser       string
+	InitCredits      string
+	BBClosed         bool
+	Charset          string
+	NewUserGroupID   int64
+	GuestGroupID     int64
+	RegisterGroupID  int64
+	RegisterUinLimit int
+}
+
+// Allow reports connect.allow == 1.
+func (q *QQSettings) Allow() bool { return q.Connect.GetString("allow") == "1" }
+
+// LoginReady reports whether QQ login is on: plugin available, connect.allow,
+// and both appid and appkey present.
+func (q *QQSettings) LoginReady() bool {
+	return q.PluginInstalled && q.PluginAvailable && q.Allow() && q.AppID != "" && q.AppKey != ""
+}
+
+// LoadQQSettings reads the QQ login switches and credentials.
+func (s *Store) LoadQQSettings(ctx context.Context) (*QQSettings, error) {
+	m, err := s.Settings(ctx, "connectappid", "connectappkey", "connect", "regconnect", "regverify",
+		"censoruser", "initcredits", "bbclosed")
+	if err != nil {
+		return nil, err
+	}
+	q := &QQSettings{
+		AppID:      m["connectappid"],
+		AppKey:     m["connectappkey"],
+		RegConnect: m["regconnect"] == "1",
+		CensorUser: m["censoruser"],
+		BBClosed:   m["bbclosed"] == "1",
+		Connect:    &discuz.Array{},
+	}
+	fmt.Sscan(m["regverify"], &q.RegVerify)
+	q.InitCredits = m["initcredits"]
+	if raw := m["connect"]; raw != "" {
+		if arr, err := discuz.UnserializeArray([]byte(raw)); err == nil {
+			q.Connect = arr
+		} else {
+			q.ConnectBroken = true
+		}
+	}
+	fmt.Sscan(q.Connect.GetString("guest_groupid"), &q.GuestGroupID)
+	fmt.Sscan(q.Connect.GetString("register_groupid"), &q.RegisterGroupID)
+	fmt.Sscan(q.Connect.GetString("register_uinlimit"), &q.RegisterUinLimit)
+	p, err := Maybe(s.PluginByIdentifier(ctx, "qqconnect"))
+	if err != nil {
+		return nil, err
+	}
+	if p != nil {
+		q.PluginInstalled = true
+		q.PluginAvailable = p.Available == 1
+		q.PluginVersion = p.Version
+	}
+	gid, err := s.newUserGroupID(ctx, firstCredit(q.InitCredits))
+	if err != nil {
+		return nil, err
+	}
+	q.NewUserGroupID = gid
+	return q, nil
+}
+
+// firstCredit is the initial total credits of a new member: Discuz's
+// initcredits setting is "credits,extcredits1,…"; the first field seeds credits.
+func firstCredit(initcredits string) int64 {
+	var n int64
+	fmt.Sscanf(initcredits, "%d", &n)
+	return n
+}
+
+// newUserGroupID finds the member group whose credit range holds the initial
+// credits, as Discuz computes newusergroupid when it builds its settings.
+func (s *Store) newUserGroupID(ctx context.Context, credits int64) (int64, error) {
+	var gid int64
+	err := s.DB.WithContext(ctx).Table(s.T.Discuz("common_usergroup")).
+		Where("type = ? AND creditshigher <= ? AND creditslower > ?", "member", credits, credits).
+		Order("creditshigher").Limit(1).Pluck("groupid", &gid).Error
+	if err != nil {
+		return 0, fmt.Errorf("find new-member group: %w", err)
+	}
+	if gid == 0 {
+		gid = 10 // Discuz's stock 新手上路
+	}
+	return gid, nil
+}

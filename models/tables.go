@@ -1,0 +1,33 @@
+// Package models maps the Discuz! X tables qqconnect reads and writes (never
+// migrated: they belong to Discuz) and qqconnect's own tables (created by
+// package migrations). Every table name goes through Tables, so any table
+// prefix works.
+package models
+
+import (
+	"gorm.io/gorm"
+)
+
+// Tables turns short table names into the real, prefixed ones.
+type Tables struct {
+	Pre string // Discuz table prefix, e.g. "pre_"
+	UC  string // UCenter table prefix, e.g. "pre_ucenter_"
+}
+
+// Discuz returns the real name of a Discuz table, e.g. "common_member" -> "pre_common_member".
+func (t Tables) Discuz(name string) string { return t.Pre + name }
+
+// UCenter returns the real name of a UCenter table, e.g. "members" -> "pre_ucenter_members".
+func (t Tables) UCenter(name string) string { return t.UC + name }
+
+// Own returns the real name of one of qqconnect's own tables, e.g. "identity" -> "pre_qqconnect_identity".
+// They share the Discuz prefix so several forums in one database stay apart.
+func (t Tables) Own(name string) string { return t.Pre + "qqconnect_" + name }
+
+// Store is the data layer: one database, its table names and what its schema holds.
+type Store struct {
+	DB      *gorm.DB
+	T       Tables
+	Schema  *Schema
+	Dialect string // "mysql" or "sqlite"
+}

@@ -1,0 +1,99 @@
+package plugin
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"qqconnect/internal/web"
+	"qqconnect/models"
+)
+
+// Forum is the small demo forum of standalone mode: it shows who Discuz's
+// cookies say is logged in, and offers password login so the bind-while-
+// logged-in and unbind flows can be tried without a real Discuz.
+type Forum struct {
+	H *Handlers
+}
+
+type forumView struct {
+	Member   *models.Member
+	Bound    bool
+	Identity *models.Identity
+	SiteName string
+	QQReady  bool
+	LoginErr string
+}
+
+func (f *Forum) view(c *gin.Context) (*forumView, error) {
+	ctx := c.Request.Context()
+	v := &forumView{SiteName: "qqconnect 演示论坛"}
+	m, err := f.H.Session.Member(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	v.Member = m
+	if m != nil && m.ConIsBind == 1 {
+		v.Bound = true
+		v.Identity, _ = models.Maybe(f.H.Svc.Store.IdentityByUID(ctx, m.UID))
+	}
+	if q, err := f.H.Svc.Store.LoadQQSettings(ctx); err == nil {
+		v.QQReady = q.LoginReady()
+	}
+	return v, nil
+}
+
+// Index is GET / in standalone mode.
+func (f *Forum) Index(c *gin.Context) {
+	v, err := f.view(c)
+	if err != nil {
+		f.H.fail(c, err)
+		return
+	}
+	f.H.Render.HTML(c, http.StatusOK, "forum_index.html", f.H.page(v.SiteName, v))
+}
+
+// Login is POST /demo/login: Discuz's password login, for the demo members.
+func (f *Forum) Login(c *gin.Context) {
+	ctx := c.Request.Context()
+	ip := c.ClientIP()
+	user := strings.TrimSpace(c.PostForm("username"))
+	account := strings.ToLower(user)
+	if err := f.H.Svc.throttle(ctx, ip, account); err != nil {
+		f.loginError(c, http.StatusTooManyRequests, ErrRateLimited)
+		return
+	}
+	m, err := f.H.Svc.CheckPassword(ctx, user, c.PostForm("password"))
+	if err != nil {
+		f.H.fail(c, err)
+		return
+	}
+	f.H.Svc.recordAttempt(ctx, ip, account, m != nil)
+	if m == nil {
+		f.loginError(c, http.StatusUnprocessableEntity, ErrBadPassword)
+		return
+	}
+	if err := f.H.loginAs(c, m); err != nil {
+		f.H.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (f *Forum) loginError(c *gin.Context, status int, r *Refusal) {
+	v, err := f.view(c)
+	if err != nil {
+		f.H.fail(c, err)
+		return
+	}
+	v.LoginErr = r.ZH + " / " + r.EN
+	f.H.Render.HTML(c, status, "forum_index.html", f.H.page(v.SiteName, v))
+}
+
+// Logout is POST /demo/logout.
+func (f *Forum) Logout(c *gin.Context) {
+	f.H.Session.Logout(c)
+	web.RenewSession(c)
+	c.Redirect(http.StatusSeeOther, "/")
+}

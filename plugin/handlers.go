@@ -1,0 +1,314 @@
+package plugin
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"qqconnect/discuz"
+	"qqconnect/internal/web"
+	"qqconnect/models"
+	"qqconnect/plugin/qq"
+)
+
+// pendingCookie carries the random key of the server-side pending identity.
+const pendingCookie = "qqc_pending"
+
+// Handlers are the thin HTTP side of the QQ login flow.
+type Handlers struct {
+	Svc        *Service
+	Session    *DiscuzSession
+	Render     *web.Renderer
+	PublicURL  string
+	CookiePath string
+	Secure     bool
+	Sandbox    bool
+	HomePath   string // where a finished login goes when the referer is unusable
+}
+
+func (h *Handlers) page(title string, data any) *web.Page {
+	return &web.Page{Title: title, Sandbox: h.Sandbox, Data: data}
+}
+
+func (h *Handlers) referer(ref string) string {
+	return web.LocalRedirect(ref, h.PublicURL, h.HomePath)
+}
+
+// fail renders a refusal or error page; internal errors are logged, never shown.
+func (h *Handlers) fail(c *gin.Context, err error) {
+	var r *Refusal
+	var qe *qq.Error
+	p := h.page("QQ登录 / QQ login", nil)
+	status := http.StatusOK
+	switch {
+	case errors.As(err, &r):
+		p.Error, p.ErrorEN = r.ZH, r.EN
+		if r == ErrRateLimited {
+			status = http.StatusTooManyRequests
+		}
+	case errors.As(err, &qe):
+		p.Error, p.ErrorEN = qe.UserMessage()
+		hint := qe.AdminHint(h.Svc.RedirectURI)
+		h.Svc.Log.Warn("QQ API error", "endpoint", qe.Endpoint, "code", qe.Code, "hint", hint)
+		if qe.Kind == qq.KindConfig {
+			p.Data = map[string]string{"AdminHint": hint}
+		}
+		status = http.StatusBadGateway
+	default:
+		h.Svc.Log.Error("QQ login failed", "path", c.FullPath(), "err", err)
+		p.Error, p.ErrorEN = "系统繁忙，请稍后再试", "Something went wrong on our side. Please try again later."
+		status = http.StatusInternalServerError
+	}
+	h.Render.HTML(c, status, "connect_message.html", p)
+}
+
+// Login is GET /connect/qq/login (and connect.php?mod=login&op=init).
+func (h *Handlers) Login(c *gin.Context) {
+	ctx := c.Request.Context()
+	m, err := h.Session.Member(ctx, c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	var uid int64
+	if m != nil {
+		uid = m.UID
+	}
+	url, err := h.Svc.Start(ctx, web.BrowserID(c), h.referer(c.Query("referer")), uid, web.IsMobile(c.GetHeader("User-Agent")))
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusFound, url)
+}
+
+// Callback is GET /connect/qq/callback (and connect.php?mod=login&op=callback).
+func (h *Handlers) Callback(c *gin.Context) {
+	ctx := c.Request.Context()
+	// The code must not leak to anything this page loads (RFC 9700 §4.2.4).
+	c.Header("Referrer-Policy", "no-referrer")
+	c.Header("Cache-Control", "no-store")
+	var uid int64
+	if m, err := h.Session.Member(ctx, c); err == nil && m != nil {
+		uid = m.UID
+	}
+	res, err := h.Svc.Callback(ctx, web.BrowserID(c), c.Query("state"), c.Query("code"), c.ClientIP(), uid)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if res.Member != nil {
+		if err := h.loginAs(c, res.Member); err != nil {
+			h.fail(c, err)
+			return
+		}
+		if res.Bound {
+			web.SetFlash(c, "QQ绑定成功 / QQ account bound")
+		}
+		c.Redirect(http.StatusFound, h.referer(res.Referer))
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: pendingCookie, Value: res.PendingToken, Path: h.CookiePath,
+		MaxAge: int(PendingTTL.Seconds()), HttpOnly: true, Secure: h.Secure, SameSite: http.SameSiteLaxMode})
+	c.Redirect(http.StatusFound, "/connect/qq/bind")
+}
+
+// loginAs renews qqconnect's own session and writes Discuz's login cookies.
+func (h *Handlers) loginAs(c *gin.Context, m *models.Member) error {
+	web.RenewSession(c)
+	h.clearPending(c)
+	return h.Session.Login(c, m)
+}
+
+func (h *Handlers) clearPending(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: pendingCookie, Value: "", Path: h.CookiePath, MaxAge: -1,
+		HttpOnly: true, Secure: h.Secure, SameSite: http.SameSiteLaxMode})
+}
+
+// bindForm is the data of the bind/register page.
+type bindForm struct {
+	Nickname, AvatarURL     string
+	Username, Email         string // kept on re-render after an error
+	SuggestedName           string
+	RegisterOpen            bool
+	ActiveTab               string // "bind" or "register"
+	BindError, RegisterError string
+}
+
+func (h *Handlers) pending(c *gin.Context) (*models.Pending, error) {
+	tok, _ := c.Cookie(pendingCookie)
+	return h.Svc.Pending(c.Request.Context(), tok, web.BrowserID(c))
+}
+
+func (h *Handlers) renderBind(c *gin.Context, status int, p *models.Pending, f bindForm) {
+	f.Nickname, f.AvatarURL = p.Nickname, p.AvatarURL
+	if f.SuggestedName == "" {
+		f.SuggestedName = suggest(p.Nickname)
+	}
+	if q, err := h.Svc.Store.LoadQQSettings(c.Request.Context()); err == nil {
+		f.RegisterOpen = q.RegConnect
+	}
+	if f.ActiveTab == "" {
+		f.ActiveTab = "bind"
+	}
+	h.Render.HTML(c, status, "connect_bind.html", h.page("绑定账号 / Link your account", f))
+}
+
+// BindPage is GET /connect/qq/bind.
+func (h *Handlers) BindPage(c *gin.Context) {
+	p, err := h.pending(c)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	h.renderBind(c, http.StatusOK, p, bindForm{})
+}
+
+// BindSubmit is POST /connect/qq/bind: link an existing account after its password.
+func (h *Handlers) BindSubmit(c *gin.Context) {
+	tok, _ := c.Cookie(pendingCookie)
+	username := c.PostForm("username")
+	m, ref, err := h.Svc.BindExisting(c.Request.Context(), tok, web.BrowserID(c), username, c.PostForm("password"), c.ClientIP())
+	if err != nil {
+		var r *Refusal
+		if errors.As(err, &r) && r != ErrPendingGone {
+			p, perr := h.pending(c)
+			if perr != nil {
+				h.fail(c, perr)
+				return
+			}
+			status := http.StatusUnprocessableEntity
+			if r == ErrRateLimited {
+				status = http.StatusTooManyRequests
+			}
+			h.renderBind(c, status, p, bindForm{Username: username, ActiveTab: "bind", BindError: r.ZH + " / " + r.EN})
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	if err := h.loginAs(c, m); err != nil {
+		h.fail(c, err)
+		return
+	}
+	web.SetFlash(c, "QQ绑定成功，欢迎回来 / QQ account linked, welcome back")
+	c.Redirect(http.StatusSeeOther, h.referer(ref))
+}
+
+// RegisterSubmit is POST /connect/qq/register: a new account for this QQ.
+func (h *Handlers) RegisterSubmit(c *gin.Context) {
+	tok, _ := c.Cookie(pendingCookie)
+	username, email := c.PostForm("username"), c.PostForm("email")
+	m, ref, err := h.Svc.Register(c.Request.Context(), tok, web.BrowserID(c), username, email, c.ClientIP())
+	if err != nil {
+		var r *Refusal
+		if errors.As(err, &r) && r != ErrPendingGone && r != ErrClosed && r != ErrAppInvalid {
+			p, perr := h.pending(c)
+			if perr != nil {
+				h.fail(c, perr)
+				return
+			}
+			h.renderBind(c, http.StatusUnprocessableEntity, p, bindForm{Username: username, Email: email,
+				SuggestedName: username, ActiveTab: "register", RegisterError: r.ZH + " / " + r.EN})
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	if err := h.loginAs(c, m); err != nil {
+		h.fail(c, err)
+		return
+	}
+	web.SetFlash(c, "注册成功，已用QQ登录 / Account created, you are logged in with QQ")
+	c.Redirect(http.StatusSeeOther, h.referer(ref))
+}
+
+type unbindView struct {
+	Member     *models.Member
+	Connect    *models.MemberConnect
+	Identity   *models.Identity
+	IsRegister bool
+	Error      string
+}
+
+func (h *Handlers) unbindView(c *gin.Context) (*unbindView, bool) {
+	ctx := c.Request.Context()
+	m, err := h.Session.Member(ctx, c)
+	if err != nil {
+		h.fail(c, err)
+		return nil, false
+	}
+	if m == nil {
+		h.fail(c, ErrNotLoggedIn)
+		return nil, false
+	}
+	v := &unbindView{Member: m}
+	if v.Connect, err = models.Maybe(h.Svc.Store.ConnectByUID(ctx, m.UID)); err != nil {
+		h.fail(c, err)
+		return nil, false
+	}
+	if v.Connect != nil {
+		v.IsRegister = v.Connect.ConIsRegister == 1
+		if id, err := models.Maybe(h.Svc.Store.IdentityByUID(ctx, m.UID)); err == nil {
+			v.Identity = id
+		}
+	}
+	return v, true
+}
+
+// UnbindPage is GET /connect/qq/unbind.
+func (h *Handlers) UnbindPage(c *gin.Context) {
+	v, ok := h.unbindView(c)
+	if !ok {
+		return
+	}
+	h.Render.HTML(c, http.StatusOK, "connect_unbind.html", h.page("QQ绑定 / QQ binding", v))
+}
+
+// UnbindSubmit is POST /connect/qq/unbind. Like Discuz, it logs the member
+// out afterwards.
+func (h *Handlers) UnbindSubmit(c *gin.Context) {
+	v, ok := h.unbindView(c)
+	if !ok {
+		return
+	}
+	err := h.Svc.Unbind(c.Request.Context(), v.Member.UID, c.PostForm("newpassword1"), c.PostForm("newpassword2"))
+	if err != nil {
+		var r *Refusal
+		if errors.As(err, &r) {
+			v.Error = r.ZH + " / " + r.EN
+			h.Render.HTML(c, http.StatusUnprocessableEntity, "connect_unbind.html", h.page("QQ绑定 / QQ binding", v))
+			return
+		}
+		h.fail(c, err)
+		return
+	}
+	h.Session.Logout(c)
+	web.RenewSession(c)
+	web.SetFlash(c, "已解除QQ绑定，请重新登录 / QQ unbound. Please log in again.")
+	c.Redirect(http.StatusSeeOther, h.HomePath)
+}
+
+// ConnectPHP serves Discuz's own connect.php?mod=login&op=init|callback URLs,
+// so a reverse proxy can hand them to qqconnect and the forum's buttons keep working.
+func (h *Handlers) ConnectPHP(c *gin.Context) {
+	if c.Query("mod") != "login" {
+		h.fail(c, refuse("undefined_action", "未定义操作", "Unknown action."))
+		return
+	}
+	switch c.Query("op") {
+	case "init", "change":
+		h.Login(c)
+	case "callback":
+		h.Callback(c)
+	default:
+		h.fail(c, refuse("undefined_action", "未定义操作", "Unknown action."))
+	}
+}
+
+func suggest(nick string) string {
+	return strings.TrimSpace(discuz.SuggestUsername(nick))
+}

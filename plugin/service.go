@@ -1,0 +1,353 @@
+// Package plugin is the QQ login plugin: the login, bind, register and unbind
+// flow (Service) and its thin gin handlers. QQ protocol details live in
+// plugin/qq, Discuz rules in package discuz, rows in package models.
+package plugin
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"qqconnect/discuz"
+	"qqconnect/models"
+	"qqconnect/plugin/qq"
+)
+
+// Lifetimes of the server-side flow records.
+const (
+	StateTTL   = 10 * time.Minute // QQ's own code lifetime
+	PendingTTL = 10 * time.Minute
+)
+
+// Service runs the QQ login flow against one Discuz database.
+type Service struct {
+	Store       *models.Store
+	QQ          *qq.Client
+	RedirectURI string // exact, PUBLIC_URL + CALLBACK_PATH
+	Authkey     string
+	Charset     string // site charset, for nicknames on GBK sites
+	Now         func() time.Time
+	Rand        io.Reader
+	Log         *slog.Logger
+	Limits      Limits
+	Metrics     Metrics
+}
+
+// Limits are the brute-force limits of the bind password form.
+type Limits struct {
+	PerIP      int64         // failures per IP in Window
+	PerAccount int64         // failures per account in Window
+	Window     time.Duration //
+}
+
+// DefaultLimits: 10 failures per IP and 5 per account per 15 minutes, so an
+// attacker cannot guess far, and cannot lock a member out for long.
+var DefaultLimits = Limits{PerIP: 10, PerAccount: 5, Window: 15 * time.Minute}
+
+// Metrics receives login outcomes (Prometheus counters in main).
+type Metrics interface {
+	LoginOutcome(outcome string)
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) rnd() io.Reader {
+	if s.Rand != nil {
+		return s.Rand
+	}
+	return rand.Reader
+}
+
+func (s *Service) outcome(o string) {
+	if s.Metrics != nil {
+		s.Metrics.LoginOutcome(o)
+	}
+}
+
+// Refusal is a flow outcome the visitor must be told about; nothing was written.
+type Refusal struct {
+	Code   string // stable id, e.g. "closed", used by tests and metrics
+	ZH, EN string
+	Hint   string // for administrators, shown only where safe
+}
+
+func (r *Refusal) Error() string { return "refused: " + r.Code }
+
+func refuse(code, zh, en string) *Refusal { return &Refusal{Code: code, ZH: zh, EN: en} }
+
+// Refusals with the wording Discuz uses, so forum members recognise them.
+var (
+	ErrClosed          = refuse("closed", "抱歉，QQ互联功能尚未开启", "QQ login is switched off on this forum.")
+	ErrAppInvalid      = refuse("app_invalid", "抱歉，QQ互联功能暂时不可用", "QQ login is temporarily unavailable (the forum has no QQ AppID/AppKey).")
+	ErrState           = refuse("state", "登录请求已失效或不是从本浏览器发起的，请重新点击QQ登录", "This login request expired or was started in another browser. Please click “QQ login” again.")
+	ErrBlacklisted     = refuse("blacklisted", "抱歉，您的QQ账号已被本站禁止登录", "This QQ account is banned on this forum.")
+	ErrOpenIDBound     = refuse("openid_bound", "该QQ用户已绑定了本站的另一个用户", "This QQ account is already bound to another forum account.")
+	ErrAccountBound    = refuse("account_bound", "该账号已经绑定了QQ，请先解除绑定", "This forum account is already bound to a QQ account; unbind it first.")
+	ErrAwaitingVerify  = refuse("awaiting_verification", "该账号尚在等待验证，暂时不能绑定QQ", "This account is still awaiting verification and cannot be bound yet.")
+	ErrPendingGone     = refuse("pending", "QQ登录信息已过期，请重新点击QQ登录", "Your QQ login has expired. Please click “QQ login” again.")
+	ErrBadPassword     = refuse("bad_password", "用户名或密码错误", "Wrong username or password.")
+	ErrRateLimited     = refuse("rate_limited", "尝试次数过多，请15分钟后再试", "Too many attempts. Please try again in 15 minutes.")
+	ErrRegisterClosed  = refuse("register_closed", "本站未开放QQ注册，请绑定已有账号", "This forum does not allow new accounts through QQ; bind an existing account instead.")
+	ErrUinLimit        = refuse("uin_limit", "该QQ注册的账号数已达上限", "This QQ account has reached the forum's limit of accounts.")
+	ErrUsernameTaken   = refuse("username_taken", "该用户名已被注册", "This username is already taken.")
+	ErrUsernameInvalid = refuse("username_invalid", "用户名须为3到15个字符（中文算2个），且不能含空格和 % , * \" < > & ( ) ' \\ 等字符", "Usernames are 3–15 characters (a Chinese character counts 2) without spaces or % , * \" < > & ( ) ' \\.")
+	ErrUsernameCensor  = refuse("username_censored", "用户名包含被系统屏蔽的字符", "This username is not allowed on this forum.")
+	ErrEmailInvalid    = refuse("email_invalid", "Email 地址无效", "Please enter a valid email address.")
+	ErrNotBound        = refuse("not_bound", "您的账号尚未绑定QQ", "Your account is not bound to QQ.")
+	ErrPasswordNeeded  = refuse("password_needed", "您的账号是通过QQ注册的，解除绑定前请先设置登录密码（两次输入须一致，至少6位）", "Your account was created through QQ: set a password (twice, at least 6 characters) before unbinding.")
+	ErrNotLoggedIn     = refuse("not_logged_in", "请先登录论坛", "Please log in to the forum first.")
+)
+
+// CheckEnabled reports why QQ login cannot start, as Discuz's connect.php does.
+func (s *Service) CheckEnabled(ctx context.Context) (*models.QQSettings, error) {
+	q, err := s.Store.LoadQQSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !q.PluginInstalled || !q.PluginAvailable || !q.Allow() {
+		return q, ErrClosed
+	}
+	if q.AppID == "" || q.AppKey == "" {
+		return q, ErrAppInvalid
+	}
+	return q, nil
+}
+
+func (s *Service) creds(q *models.QQSettings) qq.Credentials {
+	return qq.Credentials{AppID: q.AppID, AppKey: q.AppKey}
+}
+
+// Start begins a QQ login: a fresh single-use state, stored hashed with the
+// browser's binding and the local referer, and the QQ authorize URL.
+func (s *Service) Start(ctx context.Context, browserID, referer string, uid int64, mobile bool) (string, error) {
+	q, err := s.CheckEnabled(ctx)
+	if err != nil {
+		return "", err
+	}
+	state := randomToken(s.rnd(), 24)
+	intent := "login"
+	if uid > 0 {
+		intent = "bind"
+	}
+	now := s.now()
+	err = s.Store.SaveState(ctx, models.OAuthState{
+		StateHash: hashHex(state), BrowserHash: hashHex(browserID), Intent: intent, UID: uid,
+		Referer: referer, CreatedAt: now.Unix(), ExpiresAt: now.Add(StateTTL).Unix(),
+	})
+	if err != nil {
+		return "", fmt.Errorf("start QQ login: %w", err)
+	}
+	return s.QQ.AuthorizeURL(s.creds(q), s.RedirectURI, state, mobile), nil
+}
+
+// CallbackResult says what the callback decided.
+type CallbackResult struct {
+	Member       *models.Member // set when a bound member logs in (or a logged-in member just bound)
+	PendingToken string         // set when the QQ user must bind or register
+	Referer      string
+	Bound        bool // a logged-in member bound QQ from the callback
+}
+
+// Callback finishes the QQ side: state check (single use, same browser),
+// code exchange, openid, then login, bind (logged-in member) or pending.
+func (s *Service) Callback(ctx context.Context, browserID, state, code, ip string, loggedInUID int64) (*CallbackResult, error) {
+	if state == "" {
+		s.outcome("bad_state")
+		return nil, ErrState
+	}
+	st, err := s.Store.ConsumeState(ctx, hashHex(state), s.now())
+	if errors.Is(err, models.ErrNotFound) || (err == nil && st.BrowserHash != hashHex(browserID)) {
+		s.outcome("bad_state")
+		return nil, ErrState
+	}
+	if err != nil {
+		return nil, fmt.Errorf("check state: %w", err)
+	}
+	if code == "" {
+		s.outcome("cancelled")
+		return nil, ErrState
+	}
+	q, err := s.CheckEnabled(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cred := s.creds(q)
+	tok, err := s.QQ.ExchangeCode(ctx, cred, code, s.RedirectURI)
+	if err != nil {
+		s.outcome("qq_error")
+		return nil, err
+	}
+	me, err := s.QQ.Me(ctx, cred, tok.AccessToken, true)
+	if err != nil {
+		s.outcome("qq_error")
+		return nil, err
+	}
+	if me.UnionIDUnavailable {
+		s.Log.Warn("QQ refused unionid for this AppID (100048/100049); continuing with openid only")
+	}
+	openid := strings.ToUpper(me.OpenID)
+	black, err := s.Store.IsUinBlacklisted(ctx, openid)
+	if err != nil {
+		return nil, err
+	}
+	if black {
+		s.outcome("blacklisted")
+		return nil, ErrBlacklisted
+	}
+	conn, err := models.Maybe(s.Store.ConnectByOpenID(ctx, openid))
+	if err != nil {
+		return nil, err
+	}
+	if conn != nil {
+		if removed, err := s.Store.RepairStaleBinding(ctx, conn); err != nil {
+			return nil, err
+		} else if removed {
+			s.Log.Info("removed a stale QQ binding", "uid", conn.UID)
+			conn = nil
+		}
+	}
+	now := s.now()
+	id := models.Identity{AppID: q.AppID, OpenID: openid, UnionID: optional(me.UnionID),
+		TokenExpiresAt: expiry(now, tok.ExpiresIn), UpdatedAt: now.Unix(), CreatedAt: now.Unix()}
+	res := &CallbackResult{Referer: st.Referer}
+
+	// A logged-in member clicked QQ login: bind to that member (Discuz branch A).
+	if loggedInUID > 0 && st.UID == loggedInUID {
+		if conn != nil && conn.UID != loggedInUID {
+			s.outcome("openid_bound")
+			return nil, ErrOpenIDBound
+		}
+		m, err := s.bindLoggedIn(ctx, cred, loggedInUID, conn, openid, tok, id, now)
+		if err != nil {
+			return nil, err
+		}
+		res.Member, res.Bound = m, true
+		s.outcome("bound")
+		return res, nil
+	}
+
+	if conn != nil {
+		m, err := models.Maybe(s.Store.MemberByUID(ctx, conn.UID))
+		if err != nil {
+			return nil, err
+		}
+		s.fillProfile(ctx, cred, tok.AccessToken, openid, &id)
+		id.UID = m.UID
+		if err := s.Store.RecordLogin(ctx, m.UID, openid, tok.AccessToken, ip, id, now); err != nil {
+			return nil, err
+		}
+		res.Member = m
+		s.outcome("login")
+		return res, nil
+	}
+
+	// Unbound: keep the QQ identity server-side and as Discuz's guest row.
+	nick := ""
+	if g, err := models.Maybe(s.Store.GuestByOpenID(ctx, openid)); err == nil && g != nil {
+		nick = g.ConQQNick
+	}
+	s.fillProfile(ctx, cred, tok.AccessToken, openid, &id)
+	if id.Nickname != "" {
+		nick = id.Nickname
+	}
+	siteNick, err := discuz.ToCharset(nick, s.Charset)
+	if err != nil {
+		siteNick = ""
+	}
+	if err := s.Store.SaveGuest(ctx, openid, tok.AccessToken, siteNick); err != nil {
+		return nil, err
+	}
+	token := randomToken(s.rnd(), 32)
+	err = s.Store.SavePending(ctx, models.Pending{
+		TokenHash: hashHex(token), BrowserHash: hashHex(browserID), AppID: q.AppID, OpenID: openid,
+		UnionID: optional(me.UnionID), Nickname: nick, AvatarURL: id.AvatarURL, Referer: st.Referer,
+		CreatedAt: now.Unix(), ExpiresAt: now.Add(PendingTTL).Unix(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("keep pending QQ identity: %w", err)
+	}
+	res.PendingToken = token
+	s.outcome("pending")
+	return res, nil
+}
+
+// fillProfile asks QQ for nickname and avatar; failures only cost the
+// nickname, as in Discuz (which ignores get_user_info errors).
+func (s *Service) fillProfile(ctx context.Context, cred qq.Credentials, token, openid string, id *models.Identity) {
+	info, err := s.QQ.UserInfo(ctx, cred, token, openid)
+	if err != nil {
+		s.Log.Warn("QQ get_user_info failed; continuing without nickname", "err", err)
+		return
+	}
+	id.Nickname, id.AvatarURL = info.Nickname, info.AvatarURL
+}
+
+func expiry(now time.Time, expiresIn int64) int64 {
+	if expiresIn <= 0 {
+		return 0
+	}
+	return now.Unix() + expiresIn
+}
+
+// bindLoggedIn binds the QQ account to the member who is already logged in.
+func (s *Service) bindLoggedIn(ctx context.Context, cred qq.Credentials, uid int64, conn *models.MemberConnect, openid string, tok *qq.Token, id models.Identity, now time.Time) (*models.Member, error) {
+	m, err := models.Maybe(s.Store.MemberByUID(ctx, uid))
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		return nil, ErrNotLoggedIn
+	}
+	mine, err := models.Maybe(s.Store.ConnectByUID(ctx, uid))
+	if err != nil {
+		return nil, err
+	}
+	if m.ConIsBind == 1 && mine != nil && !strings.EqualFold(mine.ConOpenID, openid) {
+		return nil, ErrAccountBound
+	}
+	s.fillProfile(ctx, cred, tok.AccessToken, openid, &id)
+	id.UID = uid
+	if conn != nil && conn.UID == uid {
+		// Same binding again: refresh it, as Discuz does.
+		return m, s.Store.RecordLogin(ctx, uid, openid, tok.AccessToken, "", id, now)
+	}
+	err = s.Store.BindExisting(ctx, models.Binding{UID: uid, OpenID: openid, Token: tok.AccessToken, Identity: id, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	m.ConIsBind = 1
+	return m, nil
+}
+
+// Pending returns the QQ identity waiting for bind/register in this browser.
+func (s *Service) Pending(ctx context.Context, token, browserID string) (*models.Pending, error) {
+	if token == "" {
+		return nil, ErrPendingGone
+	}
+	p, err := s.Store.PendingByToken(ctx, hashHex(token), s.now())
+	if errors.Is(err, models.ErrNotFound) || (err == nil && p.BrowserHash != hashHex(browserID)) {
+		return nil, ErrPendingGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read pending QQ identity: %w", err)
+	}
+	return p, nil
+}
+
+// optional turns "" into NULL: an empty unionid must never act as a key.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

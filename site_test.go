@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"qqconnect/discuz"
+	"qqconnect/internal/config"
+	"qqconnect/internal/testdb"
+	"qqconnect/plugin/sandbox"
+)
+
+// testSite is qqconnect serving a real Discuz database (loaded from Discuz's
+// own install SQL) on loopback, with the strict QQ sandbox as a separate
+// loopback server, exactly as a deployment with QQCONNECT_QQ_API_BASE would be.
+type testSite struct {
+	t       *testing.T
+	DB      *testdb.DB
+	App     *App
+	URL     string // qqconnect's public URL
+	QQ      *sandbox.Sandbox
+	QQURL   string
+	AppID   string
+	AppKey  string
+	Authkey string
+	Pre     string // cookie prefix from config
+}
+
+const testAppID = "101234567"
+
+func newTestSite(t *testing.T, version string, env map[string]string) *testSite {
+	t.Helper()
+	db := testdb.New(t, version)
+	appkey := randHex(t, 16)
+	db.InstallQQConnect(t, testAppID, appkey)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	publicURL := "http://" + ln.Addr().String()
+	sb := sandbox.New(sandbox.Options{
+		Apps: func(ctx context.Context) ([]sandbox.App, error) {
+			var id, key string
+			_ = db.SQL.QueryRowContext(ctx, "SELECT svalue FROM pre_common_setting WHERE skey='connectappid'").Scan(&id)
+			_ = db.SQL.QueryRowContext(ctx, "SELECT svalue FROM pre_common_setting WHERE skey='connectappkey'").Scan(&key)
+			return []sandbox.App{{AppID: id, AppKey: key, RedirectURIs: []string{publicURL + "/connect/qq/callback"}}}, nil
+		},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	qqSrv := httptest.NewServer(sb)
+	t.Cleanup(qqSrv.Close)
+
+	authkey := randHex(t, 16)
+	vars := map[string]string{
+		"QQCONNECT_DB_DRIVER":   "mysql",
+		"QQCONNECT_DB_DSN":      db.DSN,
+		"QQCONNECT_AUTHKEY":     authkey,
+		"QQCONNECT_PUBLIC_URL":  publicURL,
+		"QQCONNECT_ADDR":        ln.Addr().String(),
+		"QQCONNECT_QQ_API_BASE": qqSrv.URL,
+		"QQCONNECT_COOKIE_PRE":  "OqGo_",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, _, err := config.Load(nil, func(k string) string { return vars[k] }, io.Discard)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app, err := openApp(context.Background(), cfg, log, true)
+	if err != nil {
+		t.Fatalf("openApp: %v", err)
+	}
+	t.Cleanup(app.Close)
+	srv := httptest.NewUnstartedServer(newRouter(app))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &testSite{t: t, DB: db, App: app, URL: publicURL, QQ: sb, QQURL: qqSrv.URL,
+		AppID: testAppID, AppKey: appkey, Authkey: authkey, Pre: "OqGo_"}
+}
+
+func randHex(t testing.TB, n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", b)
+}
+
+// browser is one visitor: a cookie jar and no automatic redirects, so every
+// hop of the flow is checked.
+type browser struct {
+	s *testSite
+	c *http.Client
+}
+
+func (s *testSite) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{s: s, c: &http.Client{Jar: jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) get(path string) (*http.Response, string) {
+	b.s.t.Helper()
+	return b.do(http.MethodGet, path, nil, nil)
+}
+
+func (b *browser) do(method, path string, form url.Values, hdr map[string]string) (*http.Response, string) {
+	b.s.t.Helper()
+	u := path
+	if strings.HasPrefix(path, "/") {
+		u = b.s.URL + path
+	}
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		b.s.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp, string(data)
+}
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// post submits a form of page (fetched first) with its own hidden _csrf.
+func (b *browser) post(page, action string, form url.Values) (*http.Response, string) {
+	b.s.t.Helper()
+	_, html := b.get(page)
+	m := csrfRe.FindStringSubmatch(html)
+	if m == nil {
+		b.s.t.Fatalf("no _csrf field on %s: %.300s", page, html)
+	}
+	form.Set("_csrf", m[1])
+	return b.do(http.MethodPost, action, form, nil)
+}
+
+// qqLogin clicks "QQ login", lets the sandbox authorize QQ number qqNum the
+// way its login page would, and follows QQ's redirect back to the callback.
+func (b *browser) qqLogin(qqNum, referer string) (*http.Response, string) {
+	t := b.s.t
+	t.Helper()
+	resp, body := b.get("/connect/qq/login?referer=" + url.QueryEscape(referer))
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("login: status %d, want 302: %.300s", resp.StatusCode, body)
+	}
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || !strings.HasPrefix(loc.String(), b.s.QQURL+"/oauth2.0/authorize?") {
+		t.Fatalf("login redirected to %q", resp.Header.Get("Location"))
+	}
+	q := loc.Query()
+	if _, err := b.s.QQ.AddIdentity(qqNum, "企鹅"+qqNum); err != nil {
+		t.Fatal(err)
+	}
+	code, err := b.s.QQ.Authorize(context.Background(), q.Get("client_id"), q.Get("redirect_uri"), q.Get("state"), qqNum)
+	if err != nil {
+		t.Fatalf("sandbox authorize: %v", err)
+	}
+	cb := q.Get("redirect_uri") + "?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(q.Get("state"))
+	return b.get(cb)
+}
+
+// discuzLogin decodes the Discuz login cookies the browser holds, as Discuz
+// itself would, and returns the uid (0 when not logged in).
+func (b *browser) discuzLogin() int64 {
+	t := b.s.t
+	t.Helper()
+	u, _ := url.Parse(b.s.URL)
+	var auth, salt string
+	for _, c := range b.c.Jar.Cookies(u) {
+		switch c.Name {
+		case discuz.CookieName(b.s.Pre, "/", "", "auth"):
+			auth, _ = url.QueryUnescape(c.Value)
+		case discuz.CookieName(b.s.Pre, "/", "", "saltkey"):
+			salt = c.Value
+		}
+	}
+	if auth == "" || salt == "" {
+		return 0
+	}
+	pw, uid, err := discuz.ParseAuthCookie(auth, b.s.Authkey, salt, time.Now())
+	if err != nil {
+		t.Fatalf("auth cookie does not decode: %v", err)
+	}
+	var want string
+	if err := b.s.DB.SQL.QueryRow("SELECT password FROM pre_common_member WHERE uid=?", uid).Scan(&want); err != nil {
+		t.Fatalf("member %d: %v", uid, err)
+	}
+	if pw != want {
+		t.Fatalf("auth cookie password part does not match pre_common_member.password")
+	}
+	return uid
+}
+
+// addMember creates a forum member the way Discuz's installer/registration
+// does (UCenter row with this version's hash, plus the member rows).
+func (s *testSite) addMember(username, password string, groupid int) int64 {
+	t := s.t
+	t.Helper()
+	hash, salt, err := discuz.HashUCPassword(password, s.DB.Version == testdb.X35, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.DB.SQL.Exec("INSERT INTO pre_ucenter_members (username, password, email, regip, regdate, salt) VALUES (?, ?, ?, '127.0.0.1', UNIX_TIMESTAMP(), ?)",
+		username, hash, username+"@example.com", salt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := res.LastInsertId()
+	memberPW, _ := discuz.NewMemberPassword(rand.Reader)
+	s.DB.Exec(t, "INSERT INTO pre_ucenter_memberfields (uid, blacklist) VALUES (?, '')", uid)
+	s.DB.Exec(t, "INSERT INTO pre_common_member (uid, username, password, email, groupid, regdate, timeoffset) VALUES (?, ?, ?, ?, ?, UNIX_TIMESTAMP(), '9999')",
+		uid, username, memberPW, username+"@example.com", groupid)
+	s.DB.Exec(t, "INSERT INTO pre_common_member_status (uid, regip, lastip) VALUES (?, '127.0.0.1', '127.0.0.1')", uid)
+	return uid
+}
+
+// checksum fingerprints the tables a QQ flow may write, to prove a refusal
+// wrote nothing.
+func (s *testSite) checksum() string {
+	s.t.Helper()
+	tables := []string{"pre_common_member", "pre_common_member_connect", "pre_connect_memberbindlog",
+		"pre_common_member_status", "pre_common_member_count", "pre_common_member_profile",
+		"pre_common_member_field_forum", "pre_common_member_field_home", "pre_ucenter_members",
+		"pre_ucenter_memberfields", "pre_qqconnect_identity"}
+	rows, err := s.DB.SQL.Query("CHECKSUM TABLE " + strings.Join(tables, ", "))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out strings.Builder
+	for rows.Next() {
+		var name string
+		var sum sql.NullInt64
+		if err := rows.Scan(&name, &sum); err != nil {
+			s.t.Fatal(err)
+		}
+		fmt.Fprintf(&out, "%s=%d;", name, sum.Int64)
+	}
+	return out.String()
+}
+
+func (s *testSite) count(query string, args ...any) int {
+	s.t.Helper()
+	var n int
+	if err := s.DB.SQL.QueryRow(query, args...).Scan(&n); err != nil {
+		s.t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// tlog sends the app's warnings and errors to the test log.
+type tlog struct{ t *testing.T }
+
+func (w tlog) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
