@@ -163,14 +163,23 @@ func TestRefusals(t *testing.T) {
 		want  string
 	}{
 		{"plugin disabled", func() { s.DB.Exec(t, "UPDATE pre_common_plugin SET available=0 WHERE identifier='qqconnect'") },
-			func(b *browser) (int, string) { r, body := b.get("/connect/qq/login?referer=/"); return r.StatusCode, body },
+			func(b *browser) (int, string) {
+				r, body := b.get("/connect/qq/login?referer=/")
+				return r.StatusCode, body
+			},
 			"QQ互联功能尚未开启"},
 		{"connect.allow=0", func() {
 			s.DB.Exec(t, "UPDATE pre_common_setting SET svalue=REPLACE(svalue, 's:5:\"allow\";s:1:\"1\";s:4:\"feed\"', 's:5:\"allow\";s:1:\"0\";s:4:\"feed\"') WHERE skey='connect'")
-		}, func(b *browser) (int, string) { r, body := b.get("/connect/qq/login?referer=/"); return r.StatusCode, body },
+		}, func(b *browser) (int, string) {
+			r, body := b.get("/connect/qq/login?referer=/")
+			return r.StatusCode, body
+		},
 			"QQ互联功能尚未开启"},
 		{"empty appkey", func() { s.DB.Exec(t, "UPDATE pre_common_setting SET svalue='' WHERE skey='connectappkey'") },
-			func(b *browser) (int, string) { r, body := b.get("/connect.php?mod=login&op=init&referer=forum.php"); return r.StatusCode, body },
+			func(b *browser) (int, string) {
+				r, body := b.get("/connect.php?mod=login&op=init&referer=forum.php")
+				return r.StatusCode, body
+			},
 			"QQ互联功能暂时不可用"},
 		{"blacklisted QQ", func() {
 			s.DB.Exec(t, "INSERT INTO pre_common_uin_black (uin, uid, dateline) VALUES (?, 999, 0)", sandbox.OpenID(s.AppID, "40002"))

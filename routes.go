@@ -97,7 +97,9 @@ func newRouter(app *App) http.Handler {
 		demo.POST("/login", forum.Login)
 		demo.POST("/logout", forum.Logout)
 	} else {
-		r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "qqconnect %s: QQ login for this forum lives under /connect/qq/", version) })
+		r.GET("/", func(c *gin.Context) {
+			c.String(http.StatusOK, "qqconnect %s: QQ login for this forum lives under /connect/qq/", version)
+		})
 	}
 	return r
 }

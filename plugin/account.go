@@ -239,7 +239,7 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 	return m, p.Referer, nil
 }
 
-// bcryptUC reports whether UCenter is 1.7 (X3.5: bcrypt, salt '') rather than
+// bcryptUC reports whether UCenter is 1.7 (X3.5: bcrypt, salt ”) rather than
 // 1.6 (X3.4: md5 with a 6-character salt), told apart by X3.5's secmobile column.
 func (s *Service) bcryptUC() bool {
 	return s.Store.Schema != nil && s.Store.Schema.Has(s.Store.T.UCenter("members"), "secmobile")

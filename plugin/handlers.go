@@ -130,11 +130,11 @@ func (h *Handlers) clearPending(c *gin.Context) {
 
 // bindForm is the data of the bind/register page.
 type bindForm struct {
-	Nickname, AvatarURL     string
-	Username, Email         string // kept on re-render after an error
-	SuggestedName           string
-	RegisterOpen            bool
-	ActiveTab               string // "bind" or "register"
+	Nickname, AvatarURL      string
+	Username, Email          string // kept on re-render after an error
+	SuggestedName            string
+	RegisterOpen             bool
+	ActiveTab                string // "bind" or "register"
 	BindError, RegisterError string
 }
 
