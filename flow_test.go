@@ -360,3 +360,96 @@ func TestCSRF(t *testing.T) {
 		t.Fatal("a refused POST changed the database")
 	}
 }
+
+// TestFailedWriteLeavesNothing: when a write fails part-way (here: the bind
+// log insert, forced by a trigger), nothing of the registration or bind
+// remains — by rollback on X3.5's InnoDB, by undoing each step on X3.4's MyISAM.
+func TestFailedWriteLeavesNothing(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			s := newTestSite(t, v, nil)
+			s.addMember("dave", "dave-pw-1", 10)
+			s.DB.Exec(t, `CREATE TRIGGER qqc_fail_bindlog BEFORE INSERT ON pre_connect_memberbindlog
+				FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'`)
+			b := s.browser()
+			b.qqLogin("80001", "/")
+			before := s.checksum()
+			guests := s.count("SELECT count(*) FROM pre_common_connect_guest")
+			resp, body := b.post("/connect/qq/bind", "/connect/qq/register", url.Values{"username": {"failing"}, "email": {"f@example.com"}})
+			if resp.StatusCode != http.StatusInternalServerError || strings.Contains(body, "injected") {
+				t.Fatalf("register with a failing write: %d %.300s", resp.StatusCode, body)
+			}
+			if after := s.checksum(); after != before {
+				t.Fatalf("a failed register left rows behind:\n%s\n%s", before, after)
+			}
+			resp, _ = b.post("/connect/qq/bind", "/connect/qq/bind", url.Values{"username": {"dave"}, "password": {"dave-pw-1"}})
+			if resp.StatusCode != http.StatusInternalServerError {
+				t.Fatalf("bind with a failing write: %d", resp.StatusCode)
+			}
+			if after := s.checksum(); after != before {
+				t.Fatalf("a failed bind left rows behind:\n%s\n%s", before, after)
+			}
+			if n := s.count("SELECT count(*) FROM pre_common_connect_guest"); n != guests {
+				t.Fatalf("guest rows %d, want %d", n, guests)
+			}
+			// With the fault gone the same pending identity binds fine.
+			s.DB.Exec(t, "DROP TRIGGER qqc_fail_bindlog")
+			if resp, body := b.post("/connect/qq/bind", "/connect/qq/bind", url.Values{"username": {"dave"}, "password": {"dave-pw-1"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("bind after the fault: %d %.300s", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
+// TestDiscuzURLs: a site that keeps its registered Discuz callback
+// (connect.php?mod=login&op=callback) works through the connect.php aliases.
+func TestDiscuzURLs(t *testing.T) {
+	s := newTestSite(t, testdb.X35, map[string]string{"QQCONNECT_CALLBACK_PATH": "/connect.php?mod=login&op=callback"})
+	uid := s.addMember("erin", "erin-pw-1", 10)
+	b := s.browser()
+	resp, _ := b.get("/connect.php?mod=login&op=init&referer=forum.php")
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	q := loc.Query()
+	if q.Get("redirect_uri") != s.URL+"/connect.php?mod=login&op=callback" {
+		t.Fatalf("redirect_uri %q", q.Get("redirect_uri"))
+	}
+	s.QQ.AddIdentity("10003", "e")
+	code, err := s.QQ.Authorize(t.Context(), q.Get("client_id"), q.Get("redirect_uri"), q.Get("state"), "10003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := b.get(q.Get("redirect_uri") + "&code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(q.Get("state")))
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/connect/qq/bind" {
+		t.Fatalf("connect.php callback: %d %q %.300s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if resp, body := b.post("/connect/qq/bind", "/connect/qq/bind", url.Values{"username": {"erin"}, "password": {"erin-pw-1"}}); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/forum.php" {
+		t.Fatalf("bind: %d %q %.300s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if b.discuzLogin() != uid {
+		t.Fatal("not logged in as erin")
+	}
+	if _, body := b.get("/connect.php?mod=register"); !strings.Contains(body, "未定义操作") {
+		t.Fatal("unknown connect.php mod not refused")
+	}
+}
+
+// TestMetricsAndHealth: operators' endpoints answer and count outcomes.
+func TestMetricsAndHealth(t *testing.T) {
+	s := newTestSite(t, testdb.X35, nil)
+	b := s.browser()
+	b.qqLogin("90001", "/")
+	for path, want := range map[string]string{"/healthz": "ok", "/readyz": "ready",
+		"/metrics": `qqconnect_logins_total{outcome="pending"} 1`} {
+		resp, body := b.get(path)
+		if resp.StatusCode != 200 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d, lacks %q", path, resp.StatusCode, want)
+		}
+	}
+	_, body := b.get("/metrics")
+	if !strings.Contains(body, `qqconnect_qq_call_duration_seconds_count{endpoint="token"} 1`) {
+		t.Error("QQ call latency not recorded")
+	}
+	if strings.Contains(body, s.AppKey) {
+		t.Fatal("the AppKey leaked into /metrics")
+	}
+}

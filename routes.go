@@ -82,7 +82,7 @@ func newRouter(app *App) http.Handler {
 		c.FileFromFS("button.js", http.FS(static.FS))
 	})
 	// The callback path is configurable (a site may keep the one it registered with QQ).
-	if cfg.CallbackPath != "/connect.php" {
+	if callbackRoute(cfg.CallbackPath) != "/connect.php" {
 		r.GET(callbackRoute(cfg.CallbackPath), h.Callback)
 	}
 	r.GET("/connect.php", h.ConnectPHP)

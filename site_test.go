@@ -52,12 +52,13 @@ func newTestSite(t *testing.T, version string, env map[string]string) *testSite 
 		t.Fatal(err)
 	}
 	publicURL := "http://" + ln.Addr().String()
+	var redirectURI string // set once the configuration is loaded
 	sb := sandbox.New(sandbox.Options{
 		Apps: func(ctx context.Context) ([]sandbox.App, error) {
 			var id, key string
 			_ = db.SQL.QueryRowContext(ctx, "SELECT svalue FROM pre_common_setting WHERE skey='connectappid'").Scan(&id)
 			_ = db.SQL.QueryRowContext(ctx, "SELECT svalue FROM pre_common_setting WHERE skey='connectappkey'").Scan(&key)
-			return []sandbox.App{{AppID: id, AppKey: key, RedirectURIs: []string{publicURL + "/connect/qq/callback"}}}, nil
+			return []sandbox.App{{AppID: id, AppKey: key, RedirectURIs: []string{redirectURI}}}, nil
 		},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -81,6 +82,7 @@ func newTestSite(t *testing.T, version string, env map[string]string) *testSite 
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
+	redirectURI = cfg.RedirectURI()
 	log := slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	app, err := openApp(context.Background(), cfg, log, true)
 	if err != nil {

@@ -227,7 +227,7 @@ func (s *Service) Callback(ctx context.Context, browserID, state, code, ip strin
 			s.outcome("openid_bound")
 			return nil, ErrOpenIDBound
 		}
-		m, err := s.bindLoggedIn(ctx, cred, loggedInUID, conn, openid, tok, id, now)
+		m, err := s.bindLoggedIn(ctx, cred, loggedInUID, conn, openid, ip, tok, id, now)
 		if err != nil {
 			return nil, err
 		}
@@ -300,7 +300,7 @@ func expiry(now time.Time, expiresIn int64) int64 {
 }
 
 // bindLoggedIn binds the QQ account to the member who is already logged in.
-func (s *Service) bindLoggedIn(ctx context.Context, cred qq.Credentials, uid int64, conn *models.MemberConnect, openid string, tok *qq.Token, id models.Identity, now time.Time) (*models.Member, error) {
+func (s *Service) bindLoggedIn(ctx context.Context, cred qq.Credentials, uid int64, conn *models.MemberConnect, openid, ip string, tok *qq.Token, id models.Identity, now time.Time) (*models.Member, error) {
 	m, err := models.Maybe(s.Store.MemberByUID(ctx, uid))
 	if err != nil {
 		return nil, err
@@ -319,7 +319,7 @@ func (s *Service) bindLoggedIn(ctx context.Context, cred qq.Credentials, uid int
 	id.UID = uid
 	if conn != nil && conn.UID == uid {
 		// Same binding again: refresh it, as Discuz does.
-		return m, s.Store.RecordLogin(ctx, uid, openid, tok.AccessToken, "", id, now)
+		return m, s.Store.RecordLogin(ctx, uid, openid, tok.AccessToken, ip, id, now)
 	}
 	err = s.Store.BindExisting(ctx, models.Binding{UID: uid, OpenID: openid, Token: tok.AccessToken, Identity: id, Now: now})
 	if err != nil {

@@ -31,6 +31,7 @@ func LocalRedirect(ref, publicURL, fallback string) string {
 		return fallback
 	}
 	basePath := strings.TrimRight(base.Path, "/") + "/"
+	base.Path = basePath // so "forum.php" resolves inside the forum's directory
 	target := base.ResolveReference(u)
 	if target.Host != base.Host || !strings.HasPrefix(target.Path, basePath) && target.Path+"/" != basePath {
 		return fallback
