@@ -29,7 +29,7 @@ func TestLocalRedirect(t *testing.T) {
 
 func TestIsMobile(t *testing.T) {
 	for ua, want := range map[string]bool{
-		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148":                   true,
+		"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148":                  true,
 		"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Mobile Safari/537.36":      true,
 		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120 Safari/537.36": false,
 	} {
