@@ -68,7 +68,7 @@ func newRouter(app *App) http.Handler {
 	})
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(app.Metrics.Registry, promhttp.HandlerOpts{})))
 	staticFS, _ := fs.Sub(static.FS, ".")
-	r.StaticFS("/static", http.FS(staticFS))
+	r.StaticFS("/connect/qq/static", http.FS(staticFS))
 
 	qqg := r.Group("/connect/qq", csrf)
 	qqg.GET("/login", h.Login)

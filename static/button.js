@@ -15,7 +15,7 @@
     a.title = "QQ登录 / Log in with QQ";
     a.style.cssText = "display:inline-flex;align-items:center;gap:4px;padding:2px 8px;border-radius:4px;background:#12b7f5;color:#fff;text-decoration:none;font-size:13px;line-height:22px";
     var img = document.createElement("img");
-    img.src = base + "/static/qq.svg";
+    img.src = base + "/connect/qq/static/qq.svg";
     img.width = 16; img.height = 16; img.alt = "";
     a.appendChild(img);
     a.appendChild(document.createTextNode("QQ登录"));
