@@ -11,7 +11,7 @@
 //	go test -count=1 ./e2e/
 //
 // Without Chromium the test is skipped, except with CI=true, where a missing
-// browser is a failure. Set E2E_SCREENSHOTS to a directory to keep PNG
+// browser is a failure; E2E_CHROMIUM names another Chromium binary. Set E2E_SCREENSHOTS to a directory to keep PNG
 // screenshots of the bind page and the forum index, on a desktop and on a
 // phone viewport. The browser may reach only 127.0.0.1: every other host
 // fails to resolve, and any request to one fails the test.
