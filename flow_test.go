@@ -168,6 +168,9 @@ func TestRefusals(t *testing.T) {
 				return r.StatusCode, body
 			},
 			"QQ互联功能尚未开启"},
+		{"plugin not installed", func() { s.DB.Exec(t, "DELETE FROM pre_common_plugin WHERE identifier='qqconnect'") },
+			func(b *browser) (int, string) { r, body := b.get("/connect/qq/login?referer=/"); return r.StatusCode, body },
+			"QQ互联功能尚未开启"},
 		{"connect.allow=0", func() {
 			s.DB.Exec(t, "UPDATE pre_common_setting SET svalue=REPLACE(svalue, 's:5:\"allow\";s:1:\"1\";s:4:\"feed\"', 's:5:\"allow\";s:1:\"0\";s:4:\"feed\"') WHERE skey='connect'")
 		}, func(b *browser) (int, string) {
@@ -205,6 +208,14 @@ func TestRefusals(t *testing.T) {
 			r, body := b.post("/connect/qq/bind", "/connect/qq/register", url.Values{"username": {"a b"}, "email": {"x@example.com"}})
 			return r.StatusCode, body
 		}, "用户名须为3到15个字符"},
+		{"QQ account limit reached", func() {
+			s.DB.Exec(t, "UPDATE pre_common_setting SET svalue=REPLACE(svalue, 's:17:\"register_uinlimit\";s:0:\"\"', 's:17:\"register_uinlimit\";s:1:\"1\"') WHERE skey='connect'")
+			s.DB.Exec(t, "INSERT INTO pre_connect_memberbindlog (uid, uin, type, dateline) VALUES (4242, ?, 1, 0)", sandbox.OpenID(s.AppID, "40008"))
+		}, func(b *browser) (int, string) {
+			b.qqLogin("40008", "/")
+			r, body := b.post("/connect/qq/bind", "/connect/qq/register", url.Values{"username": {"limited"}, "email": {"x@example.com"}})
+			return r.StatusCode, body
+		}, "该QQ注册的账号数已达上限"},
 		{"registration closed", func() { s.DB.Exec(t, "UPDATE pre_common_setting SET svalue='0' WHERE skey='regconnect'") },
 			func(b *browser) (int, string) {
 				b.qqLogin("40007", "/")
@@ -216,8 +227,7 @@ func TestRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s.DB.Exec(t, "UPDATE pre_common_plugin SET available=1 WHERE identifier='qqconnect'")
-			s.DB.Exec(t, "REPLACE INTO pre_common_setting (skey, svalue) VALUES ('connect', ?), ('connectappkey', ?), ('regconnect', '1')", testdb.ConnectSettingInstalled, s.AppKey)
+			s.DB.InstallQQConnect(t, s.AppID, s.AppKey)
 			if c.setup != nil {
 				c.setup()
 			}
