@@ -264,7 +264,7 @@ func (d *decoder) value(depth int) (Value, error) {
 		if err := d.expect('"'); err != nil {
 			return Value{}, err
 		}
-		if d.i+n > len(d.b) {
+		if n > len(d.b)-d.i { // not d.i+n: a huge n would overflow
 			return Value{}, d.fail("string longer than data")
 		}
 		s := append([]byte(nil), d.b[d.i:d.i+n]...)

@@ -1,0 +1,826 @@
+package discuz
+
+// Patching Discuz's cached `setting` array (pre_common_syscache, cname
+// 'setting') the way Discuz X3.5's own plugin enable/disable does
+// (docs/discuz-cache.md §3.2, §7). Everything here is pure: the caller reads
+// the row, unserializes it, patches it and writes it back. The array is
+// changed in place: keys keep their positions, new keys go at the end.
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrUnknownPluginVersion means qqconnect cannot build the ON state itself:
+// no fragments were saved for this site and the installed version is not the
+// measured 2.1.7. The admin should run Discuz's 工具 → 更新缓存 instead.
+var ErrUnknownPluginVersion = errors.New("discuz: the hook fragments of this qqconnect version are unknown; run Discuz's 工具 → 更新缓存 to rebuild the setting cache")
+
+const (
+	scPluginID   = "qqconnect"
+	scSpacecpKey = "qqconnect:spacecp"
+	scFormat     = 1 // version of the Marshal format
+)
+
+// scHookRoots are the top-level keys that hold plugin hooks.
+var scHookRoots = [...]string{"hookscript", "hookscriptmobile"}
+
+// scNoiseKeys are the top-level keys Discuz re-randomizes on every rebuild (discuz-cache.md §5.3).
+var scNoiseKeys = [...]string{"reginput", "profilenode", "parseflv", "onlinerecord"}
+
+// QQConnectFragments are the qqconnect parts removed from a setting array
+// when the plugin is turned off, kept so that turning it on restores exactly
+// what this site had. Marshal/UnmarshalFragments store them.
+type QQConnectFragments struct {
+	Version    Value // plugins.version['qqconnect'], valid when HasVersion
+	Spacecp    Value // plugins.spacecp['qqconnect:spacecp'], valid when HasSpacecp
+	Hooks      []HookFragment
+	HasVersion bool
+	HasSpacecp bool
+}
+
+// HookFragment is qqconnect's part of one entry $root[$group][$script],
+// e.g. hookscript[global][common].
+type HookFragment struct {
+	Root   string // "hookscript" or "hookscriptmobile"
+	Group  string // $hscript: "global", "member", "forum", ...
+	Script string // $script: "common", "init", "logging", ...
+
+	Module     Value // module['qqconnect'] ('qqconnect/connect'), valid when HasModule
+	AdminID    Value // adminid['qqconnect'] ('0'), valid when HasAdminID
+	HasModule  bool
+	HasAdminID bool
+
+	Lists []HookList // in the order found: kind by kind, hook by hook
+}
+
+// HookList is qqconnect's pairs in one hook list, $entry[$Kind][$Hook].
+type HookList struct {
+	Kind  string  // "funcs", "outputfuncs", or another key ending in "funcs"
+	Hook  string  // hook name, e.g. "global_login_extra"
+	Pairs []Value // the ['qqconnect', method] arrays, in list order
+}
+
+// Empty reports whether f holds nothing (what turning off an already-off
+// site returns). Callers should not overwrite saved fragments with an empty set.
+func (f *QQConnectFragments) Empty() bool {
+	return f == nil || !f.HasVersion && !f.HasSpacecp && len(f.Hooks) == 0
+}
+
+// PatchPluginOff removes qqconnect from the setting array as Discuz's own
+// 关闭 does (discuz-cache.md §7.2 step 3) and returns what it removed.
+// Running it on an array without qqconnect changes nothing and returns an
+// empty set.
+func PatchPluginOff(setting *Array) (*QQConnectFragments, error) {
+	if setting == nil {
+		return nil, errors.New("discuz: PatchPluginOff: nil setting array")
+	}
+	f := &QQConnectFragments{}
+	if plugins := scChild(setting, "plugins"); plugins != nil {
+		if av := scChild(plugins, "available"); av != nil {
+			kept := av.Entries[:0:0]
+			for _, e := range av.Entries {
+				if !scIsString(e.Val, scPluginID) {
+					kept = append(kept, e)
+				}
+			}
+			if len(kept) != len(av.Entries) {
+				av.Entries = kept
+				scReindex(av)
+			}
+		}
+		if ver := scChild(plugins, "version"); ver != nil {
+			if v, ok := ver.Get(scPluginID); ok {
+				f.Version, f.HasVersion = v, true
+				ver.Delete(scPluginID)
+			}
+		}
+		if sp := scChild(plugins, "spacecp"); sp != nil {
+			if v, ok := sp.Get(scSpacecpKey); ok {
+				f.Spacecp, f.HasSpacecp = v, true
+				sp.Delete(scSpacecpKey)
+				if len(sp.Entries) == 0 {
+					plugins.Delete("spacecp")
+				}
+			}
+		}
+	}
+	f.Hooks = scSyncHooks(setting, nil)
+	setting.Set("connect", NewArray())
+	return f, nil
+}
+
+// PatchPluginOn puts qqconnect into the setting array as Discuz's own 启用
+// does (discuz-cache.md §7.3): 'qqconnect' first in plugins.available,
+// plugins.version['qqconnect'] = version, plugins.spacecp['qqconnect:spacecp'],
+// the hook fragments merged back (qqconnect's pairs at the end of existing
+// lists), and connect = a deep copy of connect.
+//
+// The fragments come from saved when it holds hooks for this version (a
+// saved set without a version is taken as is), else from
+// DefaultQQConnectFragments() for version 2.1.7; for any other version it
+// returns ErrUnknownPluginVersion. On error the array is not changed.
+// Running it twice gives the same bytes.
+func PatchPluginOn(setting *Array, connect *Array, version string, saved *QQConnectFragments) error {
+	switch {
+	case setting == nil:
+		return errors.New("discuz: PatchPluginOn: nil setting array")
+	case connect == nil:
+		return errors.New("discuz: PatchPluginOn: nil connect array")
+	case version == "":
+		return errors.New("discuz: PatchPluginOn: empty plugin version")
+	}
+	frags := saved
+	if saved == nil || len(saved.Hooks) == 0 || saved.HasVersion && saved.Version.String() != version {
+		if version != QQConnectKnownVersion {
+			return ErrUnknownPluginVersion
+		}
+		frags = DefaultQQConnectFragments()
+	}
+	if err := frags.scValidate(); err != nil {
+		return fmt.Errorf("discuz: PatchPluginOn: saved fragments: %w", err)
+	}
+	spacecp := frags.Spacecp
+	if !frags.HasSpacecp {
+		spacecp = DefaultQQConnectFragments().Spacecp
+	}
+
+	plugins := scEnsureChild(setting, "plugins")
+	av := scEnsureChild(plugins, "available")
+	entries := []Entry{{Val: Str(scPluginID)}}
+	for _, e := range av.Entries {
+		if !scIsString(e.Val, scPluginID) {
+			entries = append(entries, e)
+		}
+	}
+	av.Entries = entries
+	scReindex(av)
+	scEnsureChild(plugins, "version").Set(scPluginID, Str(version))
+	scEnsureChild(plugins, "spacecp").Set(scSpacecpKey, scClone(spacecp))
+
+	scSyncHooks(setting, frags.Hooks)
+	setting.Set("connect", scClone(Value{Kind: KindArray, Arr: connect}))
+	return nil
+}
+
+// SetTopLevel sets a top-level key of the setting array in place; a new key
+// goes at the end (connectappid, connectappkey, my_siteid, ...).
+func SetTopLevel(setting *Array, key string, v Value) {
+	if setting != nil {
+		setting.Set(key, v)
+	}
+}
+
+// SettingsEqualIgnoringNoise compares two setting arrays semantically
+// (discuz-cache.md §5.3, §8): the top-level keys reginput, profilenode,
+// parseflv and onlinerecord are ignored, maps are compared regardless of key
+// order, lists (keys 0..n-1 in order) in order, and scalars with their PHP
+// type. When they differ it returns the path of the first difference
+// followed by a short reason, e.g. "hookscript[global][common]: missing in b".
+func SettingsEqualIgnoringNoise(a, b *Array) (bool, string) {
+	strip := func(x *Array) *Array {
+		out := &Array{}
+		if x == nil {
+			return out
+		}
+	next:
+		for _, e := range x.Entries {
+			for _, k := range scNoiseKeys {
+				if keyString(e.Key) == k {
+					continue next
+				}
+			}
+			out.Entries = append(out.Entries, e)
+		}
+		return out
+	}
+	diff := scDiff("", Value{Kind: KindArray, Arr: strip(a)}, Value{Kind: KindArray, Arr: strip(b)})
+	return diff == "", diff
+}
+
+// Marshal encodes f for qqconnect's own storage: JSON (valid UTF-8, no
+// binary), each PHP value kept as its exact serialize() bytes.
+func (f *QQConnectFragments) Marshal() ([]byte, error) {
+	if f == nil {
+		return nil, errors.New("discuz: marshal nil fragments")
+	}
+	if err := f.scValidate(); err != nil {
+		return nil, fmt.Errorf("discuz: marshal fragments: %w", err)
+	}
+	w := scWireFragments{Format: scFormat, Hooks: make([]scWireHook, 0, len(f.Hooks))}
+	if f.HasVersion {
+		w.Version = scWire(f.Version)
+	}
+	if f.HasSpacecp {
+		w.Spacecp = scWire(f.Spacecp)
+	}
+	for _, h := range f.Hooks {
+		names := []string{h.Root, h.Group, h.Script}
+		for _, l := range h.Lists {
+			names = append(names, l.Kind, l.Hook)
+		}
+		for _, n := range names {
+			if !utf8.ValidString(n) {
+				return nil, fmt.Errorf("discuz: marshal fragments: name %q is not valid UTF-8", n)
+			}
+		}
+		wh := scWireHook{Root: h.Root, Group: h.Group, Script: h.Script, Lists: make([]scWireList, 0, len(h.Lists))}
+		if h.HasModule {
+			wh.Module = scWire(h.Module)
+		}
+		if h.HasAdminID {
+			wh.AdminID = scWire(h.AdminID)
+		}
+		for _, l := range h.Lists {
+			wl := scWireList{Kind: l.Kind, Hook: l.Hook, Pairs: make([]scWireValue, 0, len(l.Pairs))}
+			for _, p := range l.Pairs {
+				wl.Pairs = append(wl.Pairs, *scWire(p))
+			}
+			wh.Lists = append(wh.Lists, wl)
+		}
+		w.Hooks = append(w.Hooks, wh)
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalFragments decodes what Marshal wrote and checks it.
+func UnmarshalFragments(data []byte) (*QQConnectFragments, error) {
+	var w scWireFragments
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return nil, fmt.Errorf("discuz: unmarshal fragments: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("discuz: unmarshal fragments: trailing data")
+	}
+	if w.Format != scFormat {
+		return nil, fmt.Errorf("discuz: unmarshal fragments: unknown format %d", w.Format)
+	}
+	var err error
+	value := func(what string, wv *scWireValue) (Value, bool) {
+		if wv == nil || err != nil {
+			return Value{}, false
+		}
+		v, e := Unserialize(*wv)
+		if e != nil {
+			err = fmt.Errorf("discuz: unmarshal fragments: %s: %w", what, e)
+		}
+		return v, e == nil
+	}
+	f := &QQConnectFragments{}
+	f.Version, f.HasVersion = value("version", w.Version)
+	f.Spacecp, f.HasSpacecp = value("spacecp", w.Spacecp)
+	for _, wh := range w.Hooks {
+		h := HookFragment{Root: wh.Root, Group: wh.Group, Script: wh.Script}
+		at := wh.Root + "[" + wh.Group + "][" + wh.Script + "]"
+		h.Module, h.HasModule = value(at+" module", wh.Module)
+		h.AdminID, h.HasAdminID = value(at+" adminid", wh.AdminID)
+		for _, wl := range wh.Lists {
+			l := HookList{Kind: wl.Kind, Hook: wl.Hook}
+			for i := range wl.Pairs {
+				p, _ := value(at+"["+wl.Kind+"]["+wl.Hook+"]", &wl.Pairs[i])
+				l.Pairs = append(l.Pairs, p)
+			}
+			h.Lists = append(h.Lists, l)
+		}
+		f.Hooks = append(f.Hooks, h)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := f.scValidate(); err != nil {
+		return nil, fmt.Errorf("discuz: unmarshal fragments: %w", err)
+	}
+	return f, nil
+}
+
+// scValidate checks that f can be merged into a setting array: known roots,
+// non-empty names, no duplicates, and only ['qqconnect', …] pairs.
+func (f *QQConnectFragments) scValidate() error {
+	seen := map[[3]string]bool{}
+	for _, h := range f.Hooks {
+		at := h.Root + "[" + h.Group + "][" + h.Script + "]"
+		if h.Root != scHookRoots[0] && h.Root != scHookRoots[1] {
+			return fmt.Errorf("hook fragment %s: root must be hookscript or hookscriptmobile", at)
+		}
+		if h.Group == "" || h.Script == "" {
+			return fmt.Errorf("hook fragment %s: empty group or script", at)
+		}
+		k := [3]string{h.Root, h.Group, h.Script}
+		if seen[k] {
+			return fmt.Errorf("hook fragment %s: duplicate", at)
+		}
+		seen[k] = true
+		lists := map[[2]string]bool{}
+		for _, l := range h.Lists {
+			if !strings.HasSuffix(l.Kind, "funcs") || l.Hook == "" {
+				return fmt.Errorf("hook fragment %s: bad hook list %q/%q", at, l.Kind, l.Hook)
+			}
+			if lists[[2]string{l.Kind, l.Hook}] {
+				return fmt.Errorf("hook fragment %s: duplicate hook list %s[%s]", at, l.Kind, l.Hook)
+			}
+			lists[[2]string{l.Kind, l.Hook}] = true
+			if len(l.Pairs) == 0 {
+				return fmt.Errorf("hook fragment %s[%s][%s]: no pairs", at, l.Kind, l.Hook)
+			}
+			for _, p := range l.Pairs {
+				if !scIsQQPair(p) {
+					return fmt.Errorf("hook fragment %s[%s][%s]: not a ['qqconnect', method] pair", at, l.Kind, l.Hook)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// scSyncHooks makes qqconnect's parts of hookscript/hookscriptmobile equal
+// want (nil = none) and returns the qqconnect parts that were there before.
+// Entries that already match are not touched; missing parts are appended.
+func scSyncHooks(setting *Array, want []HookFragment) []HookFragment {
+	wanted := make(map[[3]string]*HookFragment, len(want))
+	for i := range want {
+		h := &want[i]
+		wanted[[3]string{h.Root, h.Group, h.Script}] = h
+	}
+	done := map[[3]string]bool{}
+	var found []HookFragment
+	for _, root := range scHookRoots {
+		r := scChild(setting, root)
+		if r == nil {
+			continue
+		}
+		for gi := range r.Entries {
+			group := scArr(r.Entries[gi].Val)
+			if group == nil {
+				continue
+			}
+			gname := keyString(r.Entries[gi].Key)
+			changed := false
+			kept := group.Entries[:0:0]
+			for _, se := range group.Entries {
+				entry := scArr(se.Val)
+				if entry == nil {
+					kept = append(kept, se)
+					continue
+				}
+				k := [3]string{root, gname, keyString(se.Key)}
+				w := wanted[k]
+				if done[k] {
+					w = nil // a duplicate key: the first one got the fragment
+				}
+				done[k] = true
+				old, touched := scSyncEntry(entry, w)
+				if old != nil {
+					old.Root, old.Group, old.Script = k[0], k[1], k[2]
+					found = append(found, *old)
+				}
+				if m := scChild(entry, "module"); touched && w == nil && (m == nil || len(m.Entries) == 0) {
+					changed = true // qqconnect was its only plugin
+					continue
+				}
+				if touched {
+					changed = true
+				}
+				kept = append(kept, se)
+			}
+			if changed && len(kept) != len(group.Entries) {
+				group.Entries = kept
+			}
+		}
+		if len(r.Entries) > 0 {
+			kept := r.Entries[:0:0]
+			for _, ge := range r.Entries {
+				if g := scArr(ge.Val); g != nil && len(g.Entries) == 0 && scHadQQ(found, root, keyString(ge.Key)) {
+					continue
+				}
+				kept = append(kept, ge)
+			}
+			r.Entries = kept
+		}
+	}
+	for i := range want {
+		h := &want[i]
+		k := [3]string{h.Root, h.Group, h.Script}
+		if done[k] {
+			continue
+		}
+		done[k] = true
+		entry := scEnsureChild(scEnsureChild(scEnsureChild(setting, h.Root), h.Group), h.Script)
+		scSyncEntry(entry, h)
+	}
+	return found
+}
+
+// scHadQQ reports whether qqconnect parts were found under root[group].
+func scHadQQ(found []HookFragment, root, group string) bool {
+	for i := len(found) - 1; i >= 0; i-- {
+		if found[i].Root == root && found[i].Group == group {
+			return true
+		}
+	}
+	return false
+}
+
+// scSyncEntry makes qqconnect's part of one hook entry equal want (nil =
+// none). It returns qqconnect's previous part (nil if there was none, names
+// left empty) and whether the entry changed.
+func scSyncEntry(entry *Array, want *HookFragment) (*HookFragment, bool) {
+	old := &HookFragment{}
+	touched := false
+	for _, m := range [...]struct {
+		key  string
+		val  *Value
+		has  *bool
+		want func(*HookFragment) (Value, bool)
+	}{
+		{"module", &old.Module, &old.HasModule, func(h *HookFragment) (Value, bool) { return h.Module, h.HasModule }},
+		{"adminid", &old.AdminID, &old.HasAdminID, func(h *HookFragment) (Value, bool) { return h.AdminID, h.HasAdminID }},
+	} {
+		cur, hasCur := scGetOK(scChild(entry, m.key), scPluginID)
+		*m.val, *m.has = cur, hasCur
+		var wv Value
+		wantIt := false
+		if want != nil {
+			wv, wantIt = m.want(want)
+		}
+		switch {
+		case wantIt && hasCur && bytes.Equal(Serialize(cur), Serialize(wv)):
+		case wantIt:
+			scEnsureChild(entry, m.key).Set(scPluginID, scClone(wv))
+			touched = true
+		case hasCur:
+			scChild(entry, m.key).Delete(scPluginID)
+			touched = true
+		}
+	}
+
+	var wantLists []HookList
+	if want != nil {
+		wantLists = want.Lists
+	}
+	doneLists := map[[2]string]bool{}
+	keptKinds := entry.Entries[:0:0]
+	kindsChanged := false
+	for _, ke := range entry.Entries {
+		kind := keyString(ke.Key)
+		hooks := scArr(ke.Val)
+		if hooks == nil || !strings.HasSuffix(kind, "funcs") {
+			keptKinds = append(keptKinds, ke)
+			continue
+		}
+		keptHooks := hooks.Entries[:0:0]
+		hooksChanged := false
+		for _, he := range hooks.Entries {
+			list := scArr(he.Val)
+			if list == nil {
+				keptHooks = append(keptHooks, he)
+				continue
+			}
+			hook := keyString(he.Key)
+			var wantPairs []Value
+			lk := [2]string{kind, hook}
+			if !doneLists[lk] {
+				for _, wl := range wantLists {
+					if wl.Kind == kind && wl.Hook == hook {
+						wantPairs = wl.Pairs
+					}
+				}
+			}
+			doneLists[lk] = true
+			var curPairs []Value
+			others := list.Entries[:0:0]
+			for _, pe := range list.Entries {
+				if scIsQQPair(pe.Val) {
+					curPairs = append(curPairs, pe.Val)
+				} else {
+					others = append(others, pe)
+				}
+			}
+			if len(curPairs) > 0 {
+				old.Lists = append(old.Lists, HookList{Kind: kind, Hook: hook, Pairs: curPairs})
+			}
+			if !scSamePairs(curPairs, wantPairs) {
+				for _, p := range wantPairs {
+					others = append(others, Entry{Val: scClone(p)})
+				}
+				list.Entries = others
+				scReindex(list)
+				touched, hooksChanged = true, true
+				if len(list.Entries) == 0 {
+					continue
+				}
+			}
+			keptHooks = append(keptHooks, he)
+		}
+		if hooksChanged {
+			hooks.Entries = keptHooks
+			if len(keptHooks) == 0 {
+				kindsChanged = true
+				continue
+			}
+		}
+		keptKinds = append(keptKinds, ke)
+	}
+	if kindsChanged {
+		entry.Entries = keptKinds
+	}
+	for _, wl := range wantLists {
+		if doneLists[[2]string{wl.Kind, wl.Hook}] {
+			continue
+		}
+		doneLists[[2]string{wl.Kind, wl.Hook}] = true
+		list := scEnsureChild(scEnsureChild(entry, wl.Kind), wl.Hook)
+		for _, p := range wl.Pairs {
+			list.Entries = append(list.Entries, Entry{Val: scClone(p)})
+		}
+		scReindex(list)
+		touched = true
+	}
+	if !old.HasModule && !old.HasAdminID && len(old.Lists) == 0 {
+		return nil, touched
+	}
+	return old, touched
+}
+
+// scSamePairs compares two pair sequences byte for byte.
+func scSamePairs(a, b []Value) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(Serialize(a[i]), Serialize(b[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// scIsQQPair reports whether v is a hook pair ['qqconnect', method].
+func scIsQQPair(v Value) bool {
+	a := scArr(v)
+	if a == nil {
+		return false
+	}
+	first, ok := a.Get("0")
+	return ok && scIsString(first, scPluginID)
+}
+
+func scIsString(v Value, s string) bool { return v.Kind == KindString && string(v.Str) == s }
+
+// scArr returns v's array, or nil when v is not an array.
+func scArr(v Value) *Array {
+	if v.Kind != KindArray {
+		return nil
+	}
+	return v.Arr
+}
+
+func scGet(a *Array, key string) Value {
+	v, _ := a.Get(key)
+	return v
+}
+
+// scGetOK is a.Get that accepts a nil a.
+func scGetOK(a *Array, key string) (Value, bool) {
+	if a == nil {
+		return Value{}, false
+	}
+	return a.Get(key)
+}
+
+// scChild returns the array at a[key], or nil.
+func scChild(a *Array, key string) *Array {
+	if a == nil {
+		return nil
+	}
+	return scArr(scGet(a, key))
+}
+
+// scEnsureChild returns the array at a[key], replacing a missing or
+// non-array value with a new array (in place, or at the end).
+func scEnsureChild(a *Array, key string) *Array {
+	if c := scChild(a, key); c != nil {
+		return c
+	}
+	v := NewArray()
+	a.Set(key, v)
+	return v.Arr
+}
+
+// scReindex renumbers a list 0..n-1, as PHP's array_values does.
+func scReindex(a *Array) {
+	for i := range a.Entries {
+		a.Entries[i].Key = Int(int64(i))
+	}
+}
+
+// scIsList reports whether a's keys are the ints 0..n-1 in order.
+func scIsList(a *Array) bool {
+	if a == nil {
+		return true
+	}
+	for i, e := range a.Entries {
+		if e.Key.Kind != KindInt || e.Key.Int != int64(i) {
+			return false
+		}
+	}
+	return true
+}
+
+// scClone deep-copies v.
+func scClone(v Value) Value {
+	if v.Str != nil {
+		v.Str = append([]byte{}, v.Str...)
+	}
+	if v.Arr != nil {
+		c := &Array{Entries: make([]Entry, len(v.Arr.Entries))}
+		for i, e := range v.Arr.Entries {
+			c.Entries[i] = Entry{Key: scClone(e.Key), Val: scClone(e.Val)}
+		}
+		v.Arr = c
+	}
+	return v
+}
+
+func scPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "[" + key + "]"
+}
+
+// scDiff returns "" when a and b are equal (maps regardless of key order,
+// lists in order), else the path of the first difference and a reason.
+func scDiff(path string, a, b Value) string {
+	at := path
+	if at == "" {
+		at = "(top)"
+	}
+	if a.Kind != b.Kind {
+		return fmt.Sprintf("%s: type %s vs %s", at, scKindName(a.Kind), scKindName(b.Kind))
+	}
+	switch a.Kind {
+	case KindNull:
+		return ""
+	case KindBool:
+		if a.Bool != b.Bool {
+			return fmt.Sprintf("%s: %t vs %t", at, a.Bool, b.Bool)
+		}
+	case KindInt:
+		if a.Int != b.Int {
+			return fmt.Sprintf("%s: %d vs %d", at, a.Int, b.Int)
+		}
+	case KindFloat:
+		if a.Float != b.Float {
+			return fmt.Sprintf("%s: %s vs %s", at, a.Float, b.Float)
+		}
+	case KindString:
+		if !bytes.Equal(a.Str, b.Str) {
+			return fmt.Sprintf("%s: %q vs %q", at, scShort(a.Str), scShort(b.Str))
+		}
+	case KindArray:
+		aa, ba := a.Arr, b.Arr
+		if aa == nil {
+			aa = &Array{}
+		}
+		if ba == nil {
+			ba = &Array{}
+		}
+		al, bl := scIsList(aa), scIsList(ba)
+		if al && bl {
+			for i := range min(len(aa.Entries), len(ba.Entries)) {
+				if d := scDiff(scPath(path, keyString(aa.Entries[i].Key)), aa.Entries[i].Val, ba.Entries[i].Val); d != "" {
+					return d
+				}
+			}
+			if len(aa.Entries) != len(ba.Entries) {
+				return fmt.Sprintf("%s: list of %d vs %d items", at, len(aa.Entries), len(ba.Entries))
+			}
+			return ""
+		}
+		if al != bl && len(aa.Entries) > 0 && len(ba.Entries) > 0 {
+			return fmt.Sprintf("%s: list vs map (list order differs)", at)
+		}
+		// PHP never writes a key twice, but malformed data may: the n-th
+		// occurrence of a key in a is compared with the n-th one in b.
+		bIdx := make(map[string][]int, len(ba.Entries))
+		for i, e := range ba.Entries {
+			bIdx[keyString(e.Key)] = append(bIdx[keyString(e.Key)], i)
+		}
+		aSeen := make(map[string]int, len(aa.Entries))
+		for _, e := range aa.Entries {
+			k := keyString(e.Key)
+			n := aSeen[k]
+			aSeen[k] = n + 1
+			if n >= len(bIdx[k]) {
+				return scPath(path, k) + ": missing in b"
+			}
+			if d := scDiff(scPath(path, k), e.Val, ba.Entries[bIdx[k][n]].Val); d != "" {
+				return d
+			}
+		}
+		for _, e := range ba.Entries {
+			if k := keyString(e.Key); len(bIdx[k]) > aSeen[k] {
+				return scPath(path, k) + ": missing in a"
+			}
+		}
+	}
+	return ""
+}
+
+func scKindName(k Kind) string {
+	switch k {
+	case KindNull:
+		return "null"
+	case KindBool:
+		return "bool"
+	case KindInt:
+		return "int"
+	case KindFloat:
+		return "float"
+	case KindString:
+		return "string"
+	case KindArray:
+		return "array"
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+func scShort(b []byte) string {
+	if len(b) > 60 {
+		return string(b[:60]) + "…"
+	}
+	return string(b)
+}
+
+// The Marshal format. Each PHP value is its serialize() text as a JSON
+// string, or {"base64": …} when those bytes are not valid UTF-8 (GBK sites).
+type scWireFragments struct {
+	Format  int          `json:"format"`
+	Version *scWireValue `json:"version,omitempty"`
+	Spacecp *scWireValue `json:"spacecp,omitempty"`
+	Hooks   []scWireHook `json:"hooks"`
+}
+
+type scWireHook struct {
+	Root    string       `json:"root"`
+	Group   string       `json:"group"`
+	Script  string       `json:"script"`
+	Module  *scWireValue `json:"module,omitempty"`
+	AdminID *scWireValue `json:"adminid,omitempty"`
+	Lists   []scWireList `json:"lists"`
+}
+
+type scWireList struct {
+	Kind  string        `json:"kind"`
+	Hook  string        `json:"hook"`
+	Pairs []scWireValue `json:"pairs"`
+}
+
+type scWireValue []byte
+
+func scWire(v Value) *scWireValue {
+	w := scWireValue(Serialize(v))
+	return &w
+}
+
+func (w scWireValue) MarshalJSON() ([]byte, error) {
+	if utf8.Valid(w) {
+		return json.Marshal(string(w))
+	}
+	return json.Marshal(map[string]string{"base64": base64.StdEncoding.EncodeToString(w)})
+}
+
+func (w *scWireValue) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && data[0] == '"' {
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		*w = scWireValue(s)
+		return nil
+	}
+	var o struct {
+		Base64 *string `json:"base64"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		return err
+	}
+	if o.Base64 == nil {
+		return errors.New("PHP value: want a string or {\"base64\": …}")
+	}
+	b, err := base64.StdEncoding.DecodeString(*o.Base64)
+	if err != nil {
+		return err
+	}
+	*w = b
+	return nil
+}
