@@ -46,6 +46,9 @@ type Config struct {
 	Charset       string // site charset, "utf-8" unless config_global says otherwise
 	MemoryPrefix  string
 	MemoryRedis   string // host:port of Discuz's redis memory cache, "" when none
+	MemoryRedisPW string // secret: never log
+	MemoryRedisDB int
+	MemoryOther   []string // other memory backends Discuz has enabled (memcache, apc, …)
 	CacheType     string
 }
 
@@ -281,6 +284,19 @@ func (c *Config) readDiscuzRoot() error {
 	c.MemoryPrefix = g.Memory.Prefix
 	if g.Memory.Redis.Server != "" {
 		c.MemoryRedis = net.JoinHostPort(g.Memory.Redis.Server, strconv.Itoa(g.Memory.Redis.Port))
+		c.MemoryRedisPW = g.Memory.Redis.Password
+		c.MemoryRedisDB = g.Memory.Redis.DB
+	}
+	if g.Memory.Memcache.Server != "" {
+		c.MemoryOther = append(c.MemoryOther, "memcache")
+	}
+	if g.Memory.Memcached.Server != "" {
+		c.MemoryOther = append(c.MemoryOther, "memcached")
+	}
+	for _, name := range g.Memory.Enabled {
+		if name != "redis" {
+			c.MemoryOther = append(c.MemoryOther, name)
+		}
 	}
 	c.CacheType = g.CacheType
 	uc, err := discuz.ReadConfigUCenter(filepath.Join(c.DiscuzRoot, "config", "config_ucenter.php"))
