@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"qqconnect/internal/config"
 	"qqconnect/migrations"
@@ -75,8 +76,10 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate 
 		if len(applied) > 0 {
 			log.Info("applied qqconnect migrations", "versions", applied)
 		}
-	} else if pending, err := migrations.Pending(ctx, sqlDB, cfg.DBDriver, tables.Pre); err != nil || len(pending) > 0 {
-		return fail(fmt.Errorf("qqconnect's own tables need migrations %v (run `qqconnect migrate`): %v", pending, err))
+	} else if pending, err := migrations.Pending(ctx, sqlDB, cfg.DBDriver, tables.Pre); err != nil {
+		return fail(fmt.Errorf("read applied migrations: %w", err))
+	} else if len(pending) > 0 {
+		return fail(fmt.Errorf("qqconnect's own tables need migrations %v: run `qqconnect migrate`", pending))
 	}
 	if err := models.CheckCompat(ctx, store); err != nil {
 		return fail(fmt.Errorf("this database is not a compatible Discuz! X3.4/X3.5 database: %w", err))
@@ -136,6 +139,9 @@ func standalone(ctx context.Context, app *App) error {
 		return fmt.Errorf("seed demo forum: %w", err)
 	}
 	app.Demo = demo
+	if err := models.SeedDemoSettingCache(ctx, app.Store, time.Now()); err != nil {
+		return err
+	}
 	return nil
 }
 

@@ -40,9 +40,14 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stdout, "qqconnect", version)
 		return 0
 	case "serve", "migrate":
-	case "doctor", "repair":
-		fmt.Fprintf(stderr, "qqconnect %s: not available in this version yet (see README, roadmap)\n", cmd)
-		return 2
+	case "doctor":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runDoctor(ctx, args, getenv, stdout, stderr)
+	case "repair":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return repairCommand(ctx, args, getenv, os.Stdin, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "qqconnect: unknown command %q (serve, migrate, version)\n", cmd)
 		return 2

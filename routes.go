@@ -10,6 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"qqconnect/admin"
+	"qqconnect/admin/doctor"
 	"qqconnect/internal/web"
 	"qqconnect/plugin"
 	"qqconnect/plugin/qq"
@@ -28,7 +30,7 @@ func newRouter(app *App) http.Handler {
 	}
 	r.Use(sessions.Sessions(web.SessionName, web.NewSessionStore(cfg.Authkey, cfg.CookiePath, cfg.HTTPS())))
 
-	render, err := web.NewRenderer(templates.FS, app.Log, "_*.html", "connect_*.html", "forum_*.html")
+	render, err := web.NewRenderer(templates.FS, app.Log, "_*.html", "connect_*.html", "forum_*.html", "admin_*.html")
 	if err != nil {
 		panic(err) // embedded templates are fixed at build time; tests catch this
 	}
@@ -90,6 +92,30 @@ func newRouter(app *App) http.Handler {
 	if app.Sandbox != nil {
 		r.Any("/sandbox/qq/*any", gin.WrapH(app.Sandbox))
 	}
+
+	adm := &admin.Admin{
+		Store: app.Store, Render: render, Repair: newRepairer(app), Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, Log: app.Log,
+		Doctor: func(ctx context.Context) doctor.Report { return doctor.Run(ctx, doctorEnv(cfg, app, nil)) },
+		Info:   admin.SiteInfo{PublicURL: cfg.PublicURL, RedirectURI: cfg.RedirectURI(), DiscuzVersion: cfg.DiscuzVersion, Driver: cfg.DBDriver},
+	}
+	r.GET("/admin", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/admin/") })
+	login := r.Group("/admin", adm.CheckCSRF())
+	login.GET("/login", adm.LoginPage)
+	login.POST("/login", adm.Login)
+	ag := r.Group("/admin", adm.RequireAdmin())
+	ag.GET("/", adm.Dashboard)
+	ag.POST("/logout", adm.Logout)
+	ag.GET("/doctor", adm.DoctorPage)
+	ag.GET("/repair", adm.RepairIndex)
+	ag.GET("/repair/:action", adm.RepairPreview)
+	ag.POST("/repair/:action/preview", adm.RepairPreview)
+	ag.POST("/repair/:action", adm.RepairApply)
+	ag.GET("/audit", adm.AuditList)
+	ag.GET("/audit/:id", adm.AuditEntry)
+	ag.POST("/audit/:id/undo", adm.AuditUndo)
+	ag.GET("/members", adm.Members)
+	ag.POST("/members/:uid/unbind", adm.MemberAction("member-unbind"))
+	ag.POST("/members/:uid/blacklist", adm.MemberAction("member-blacklist"))
 	if cfg.DBDriver == "sqlite" {
 		forum := &plugin.Forum{H: h}
 		r.GET("/", forum.Index)

@@ -182,7 +182,7 @@ func requiredTables() []requiredTable {
 // ownTableNames are qqconnect's own tables, inspected too so callers can ask
 // s.Schema about them; they are created by package migrations, not required here.
 func ownTableNames() []string {
-	return []string{"meta", "migrations", "identity", "oauth_state", "pending", "login_attempt"}
+	return []string{"meta", "migrations", "identity", "oauth_state", "pending", "login_attempt", "audit", "admin_session"}
 }
 
 func (r requiredTable) realName(t Tables) string {

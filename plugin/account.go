@@ -55,21 +55,9 @@ func (s *Service) recordAttempt(ctx context.Context, ip, account string, ok bool
 	}
 }
 
-// CheckPassword verifies a forum username and password against UCenter, the
-// way Discuz's login does. The returned member is nil on a wrong password.
+// CheckPassword verifies a forum username and password (models.Store.CheckPassword).
 func (s *Service) CheckPassword(ctx context.Context, username, password string) (*models.Member, error) {
-	uc, err := models.Maybe(s.Store.UCMemberByUsername(ctx, username))
-	if err != nil {
-		return nil, err
-	}
-	if uc == nil || !discuz.VerifyUCPassword(uc.Password, uc.Salt, password) {
-		return nil, nil
-	}
-	m, err := models.Maybe(s.Store.MemberByUID(ctx, uc.UID))
-	if err != nil || m == nil {
-		return nil, err
-	}
-	return m, nil
+	return s.Store.CheckPassword(ctx, username, password)
 }
 
 // BindExisting binds the pending QQ identity to an existing account after

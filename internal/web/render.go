@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -20,7 +21,7 @@ type Page struct {
 	Error    string // a refusal or validation message (Chinese first, English second)
 	ErrorEN  string
 	Sandbox  bool
-	BasePath string // prefix of qqconnect's own routes on this origin ("" normally)
+	User     string // the signed-in administrator on admin pages
 	Data     any
 }
 
@@ -33,6 +34,12 @@ type Renderer struct {
 // NewRenderer parses every page and partial (files matching patterns) of fsys.
 func NewRenderer(fsys fs.FS, log *slog.Logger, patterns ...string) (*Renderer, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
+		"unixtime": func(ts int64) string {
+			if ts <= 0 {
+				return "—"
+			}
+			return time.Unix(ts, 0).UTC().Format("2006-01-02 15:04:05 UTC")
+		},
 		"mask": func(s string) string {
 			if len(s) <= 4 {
 				return "****"

@@ -1,0 +1,63 @@
+package admin
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"qqconnect/admin/repair"
+	"qqconnect/models"
+)
+
+type membersView struct {
+	Query   string
+	Results []models.MemberBinding
+	Reauth  bool
+}
+
+// Members is GET /admin/members?q=: find a member by username, uid or openid.
+func (a *Admin) Members(c *gin.Context) {
+	v := membersView{Query: c.Query("q"), Reauth: !a.freshlyAuthenticated(a.current(c))}
+	if v.Query != "" {
+		res, err := a.Store.SearchMembers(c.Request.Context(), v.Query, 20)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		v.Results = res
+	}
+	a.render(c, http.StatusOK, "admin_members.html", "会员绑定 / Member bindings", v, nil)
+}
+
+// MemberAction is POST /admin/members/:uid/unbind and …/blacklist: the
+// admin unbind of Discuz (only for conisregister=0) and "unbind + ban this
+// QQ"; both audited and undoable.
+func (a *Admin) MemberAction(action string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		uid, err := strconv.ParseInt(c.Param("uid"), 10, 64)
+		if err != nil || uid <= 0 {
+			a.refuse(c, http.StatusBadRequest, "会员编号无效", "Invalid member id.")
+			return
+		}
+		s := a.current(c)
+		if ok, err := a.reauth(c, s); err != nil {
+			a.fail(c, err)
+			return
+		} else if !ok {
+			a.refuse(c, http.StatusForbidden, "请重新输入您的密码（密码错误）", "Re-enter your password (wrong password).")
+			return
+		}
+		entry, _, err := a.Repair.Apply(c.Request.Context(), action, repair.Args{UID: uid}, a.actor(c, s))
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		a.flash(c, "已完成 / Done")
+		if entry != nil {
+			c.Redirect(http.StatusSeeOther, "/admin/audit/"+strconv.FormatInt(entry.ID, 10))
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/admin/members?q="+strconv.FormatInt(uid, 10))
+	}
+}

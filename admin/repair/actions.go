@@ -1,0 +1,127 @@
+package repair
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Repair action ids (CONTRACT §1).
+const (
+	ClearSiteKey  = "clear-site-key"
+	ClearAppKey   = "clear-app-key"
+	SetAppKey     = "set-app-key"
+	PluginDisable = "plugin-disable"
+	PluginEnable  = "plugin-enable"
+	RefreshCache  = "refresh-cache"
+	FixGuestGroup = "fix-guest-group"
+)
+
+// ActionInfo describes one repair action for the admin pages and the CLI.
+type ActionInfo struct {
+	ID          string
+	TitleZH     string
+	TitleEN     string
+	Description string // Chinese, then English
+	NeedsArgs   bool   // set-app-key: AppID + AppKey
+	Destructive bool   // removes or overwrites a value the site may need
+}
+
+// Title is "中文 / English".
+func (a ActionInfo) Title() string { return a.TitleZH + " / " + a.TitleEN }
+
+var actions = []ActionInfo{
+	{ClearSiteKey, "清除云平台站点ID/KEY", "Clear the cloud-platform site ID/key",
+		"my_siteid、my_sitekey 置空，cloud_status 置 0：云平台状态回到“尚未开通云平台”，消除 “Cloud status error” (52101)。 / Empties my_siteid and my_sitekey and sets cloud_status to 0, so the cloud platform reads as not opened and the 52101 “Cloud status error” goes away.",
+		false, true},
+	{ClearAppKey, "清除 QQ互联 AppID/AppKey", "Clear the QQ Connect AppID/AppKey",
+		"connectappid、connectappkey 置空：QQ 登录停止工作，直到重新填写。 / Empties connectappid and connectappkey: QQ login stops until new ones are set.",
+		false, true},
+	{SetAppKey, "设置 QQ互联 AppID/AppKey", "Set the QQ Connect AppID/AppKey",
+		"写入新的 AppID（6–12 位数字）和 AppKey（32 位十六进制），同时更新 setting 缓存。 / Writes a new AppID (6–12 digits) and AppKey (32 hex characters) into the settings and the setting cache.",
+		true, true},
+	{PluginDisable, "关闭 QQ互联插件", "Disable the QQ Connect plugin",
+		"与 Discuz 后台“关闭”相同：available=0，并从 setting 缓存移除 qqconnect 的全部挂载点；移除的内容会保存，以便重新开启。 / Same as Discuz's own 关闭: available=0 and every qqconnect hook removed from the setting cache; what is removed is kept so enabling restores it.",
+		false, true},
+	{PluginEnable, "开启 QQ互联插件", "Enable the QQ Connect plugin",
+		"与 Discuz 后台“启用”相同：available=1，并把 qqconnect 的挂载点和 connect 设置放回 setting 缓存。 / Same as Discuz's own 启用: available=1, and the qqconnect hooks and the connect settings put back into the setting cache.",
+		false, false},
+	{RefreshCache, "刷新 setting 缓存中 QQ互联相关的值", "Refresh the QQ Connect values of the setting cache",
+		"按 pre_common_setting 和 pre_common_plugin 重写 setting 缓存中 qqconnect 负责的键，其余键保持不变。 / Rewrites the keys qqconnect owns in the setting cache from pre_common_setting and pre_common_plugin; every other key stays as it is.",
+		false, false},
+	{FixGuestGroup, "修复 QQ游客 用户组", "Repair the QQ guest usergroup",
+		"与云平台诊断工具的“点击修复”相同：connect.guest_groupid 指向的用户组不存在时，新建特殊用户组“QQ游客”并写入 guest_groupid。 / Same as the cloud doctor's 点击修复: when the group in connect.guest_groupid is missing, creates the special group “QQ游客” and stores its id in guest_groupid.",
+		false, false},
+}
+
+// Actions lists every repair action in a stable order.
+func Actions() []ActionInfo {
+	return append([]ActionInfo(nil), actions...)
+}
+
+// Action returns the description of one action.
+func Action(id string) (ActionInfo, bool) {
+	for _, a := range actions {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return ActionInfo{}, false
+}
+
+// Args are the arguments of set-app-key; every other action takes none.
+type Args struct {
+	AppID  string
+	AppKey string // secret
+	// UID is the member of a member action. The admin pages pass it for
+	// member-unbind / member-blacklist, which this package does not
+	// implement (yet): they end in ErrUnknownAction.
+	UID int64
+}
+
+var (
+	appIDRe  = regexp.MustCompile(`^[0-9]{6,12}$`)
+	appKeyRe = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
+)
+
+// checkArgs validates the arguments of an action (before anything is read).
+func checkArgs(action string, args Args) (Args, error) {
+	if _, ok := Action(action); !ok {
+		return args, ErrUnknownAction.with("未知的修复操作 "+quote(action), "unknown repair action "+quote(action)+" (want one of "+actionList()+")")
+	}
+	args.AppID, args.AppKey = strings.TrimSpace(args.AppID), strings.TrimSpace(args.AppKey)
+	if action != SetAppKey {
+		if args.AppID != "" || args.AppKey != "" || args.UID != 0 {
+			return args, ErrBadArgs.with(action+" 不接受 AppID/AppKey 参数", action+" takes no AppID/AppKey")
+		}
+		return args, nil
+	}
+	switch {
+	case args.UID != 0:
+		return args, ErrBadArgs.with(action+" 不接受会员参数", action+" takes no member")
+	case args.AppID == "":
+		return args, ErrBadArgs.with("缺少 AppID（--appid）", "the AppID is missing (--appid)")
+	case !appIDRe.MatchString(args.AppID):
+		return args, ErrBadArgs.with("AppID 必须是 6–12 位数字", "the AppID must be 6 to 12 digits")
+	case args.AppKey == "":
+		return args, ErrBadArgs.with("缺少 AppKey", "the AppKey is missing")
+	case !appKeyRe.MatchString(args.AppKey):
+		// never echo the value: it is a secret, even when malformed
+		return args, ErrBadArgs.with("AppKey 必须正好是 32 位十六进制字符（0-9、a-f）", "the AppKey must be exactly 32 hexadecimal characters (0-9, a-f)")
+	}
+	return args, nil
+}
+
+func actionList() string {
+	ids := make([]string, len(actions))
+	for i, a := range actions {
+		ids[i] = a.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+func quote(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return "“" + s + "”"
+}

@@ -1,0 +1,256 @@
+// Package admin is the administrator's side of qqconnect: sign-in with the
+// forum's own administrator accounts, the dashboard, the doctor page, the
+// repair pages with preview/confirm/undo, the audit log and member bindings.
+// The checks live in admin/doctor and the actions in admin/repair, shared
+// with the command line.
+package admin
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"qqconnect/models"
+)
+
+// Session rules of the admin panel (issue 5).
+const (
+	CookieName    = "qqc_admin"
+	IdleTimeout   = 30 * time.Minute
+	ReauthWindow  = 5 * time.Minute
+	ctxSessionKey = "qqc.admin.session"
+)
+
+// Limits of the admin sign-in form: per IP and per account in Window.
+type Limits struct {
+	PerIP, PerAccount int64
+	Window            time.Duration
+}
+
+// DefaultLimits allow 10 failures per IP and 5 per account per 15 minutes.
+var DefaultLimits = Limits{PerIP: 10, PerAccount: 5, Window: 15 * time.Minute}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(h[:])
+}
+
+func (a *Admin) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *Admin) setCookie(c *gin.Context, value string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: CookieName, Value: value, Path: "/admin", MaxAge: maxAge,
+		HttpOnly: true, Secure: a.Secure, SameSite: http.SameSiteStrictMode})
+}
+
+// current returns the live admin session of this request, or nil.
+func (a *Admin) current(c *gin.Context) *models.AdminSession {
+	if v, ok := c.Get(ctxSessionKey); ok {
+		return v.(*models.AdminSession)
+	}
+	tok, err := c.Cookie(CookieName)
+	if err != nil || tok == "" {
+		return nil
+	}
+	s, err := a.Store.AdminSessionByHash(c.Request.Context(), hashToken(tok), a.now(), IdleTimeout)
+	if err != nil {
+		return nil
+	}
+	// Still an administrator? A demoted member loses the panel at once.
+	m, err := models.Maybe(a.Store.MemberByUID(c.Request.Context(), s.UID))
+	if err != nil || m == nil || m.AdminID != 1 {
+		_ = a.Store.DeleteAdminSession(c.Request.Context(), s.IDHash)
+		return nil
+	}
+	c.Set(ctxSessionKey, s)
+	return s
+}
+
+// RequireAdmin lets only signed-in forum administrators through, refreshes
+// the idle timer, and checks CSRF on every unsafe request.
+func (a *Admin) RequireAdmin() gin.HandlerFunc {
+	cop := http.NewCrossOriginProtection()
+	return func(c *gin.Context) {
+		c.Header("Cache-Control", "no-store")
+		s := a.current(c)
+		if s == nil {
+			if c.Request.Method == http.MethodGet {
+				c.Redirect(http.StatusSeeOther, "/admin/login?next="+safeNext(c.Request.URL.RequestURI()))
+			} else {
+				a.refuse(c, http.StatusUnauthorized, "请先登录管理后台", "Please sign in to the admin panel first.")
+			}
+			c.Abort()
+			return
+		}
+		if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
+			if err := cop.Check(c.Request); err != nil || subtle.ConstantTimeCompare([]byte(c.PostForm("_csrf")), []byte(s.CSRF)) != 1 {
+				a.refuse(c, http.StatusForbidden, "表单已过期或来自其他网站，请返回后重试", "This form expired or came from another site. Go back and try again.")
+				c.Abort()
+				return
+			}
+		}
+		_ = a.Store.TouchAdminSession(c.Request.Context(), s.IDHash, a.now(), false)
+		c.Next()
+	}
+}
+
+// CheckCSRF guards the sign-in form itself with Go's cross-origin check (there
+// is no session yet to hold a token).
+func (a *Admin) CheckCSRF() gin.HandlerFunc {
+	cop := http.NewCrossOriginProtection()
+	return func(c *gin.Context) {
+		if c.Request.Method == http.MethodPost {
+			if err := cop.Check(c.Request); err != nil {
+				a.refuse(c, http.StatusForbidden, "请求来自其他网站，已拒绝", "Cross-site request refused.")
+				c.Abort()
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+// safeNext keeps a post-login target inside the admin panel.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return "/admin/"
+	}
+	return next
+}
+
+var errThrottled = errors.New("too many attempts")
+
+// checkCredentials verifies an administrator's forum password with the
+// sign-in limits; it records every attempt.
+func (a *Admin) checkCredentials(ctx context.Context, username, password, ip string) (*models.Member, error) {
+	l := a.Limits
+	if l.Window == 0 {
+		l = DefaultLimits
+	}
+	account := strings.ToLower(strings.TrimSpace(username))
+	byIP, byAccount, err := a.Store.CountFailures(ctx, "admin", ip, account, a.now().Add(-l.Window))
+	if err != nil {
+		return nil, err
+	}
+	if byIP >= l.PerIP || byAccount >= l.PerAccount {
+		return nil, errThrottled
+	}
+	m, err := a.Store.CheckPassword(ctx, strings.TrimSpace(username), password)
+	if err != nil {
+		return nil, err
+	}
+	ok := m != nil && m.AdminID == 1
+	if err := a.Store.RecordAttempt(ctx, models.LoginAttempt{Kind: "admin", IP: ip, Account: account, Success: ok, CreatedAt: a.now().Unix()}); err != nil {
+		a.Log.Error("record admin sign-in attempt", "err", err)
+	}
+	if !ok {
+		a.Log.Warn("auth failure", "user", account, "ip", ip, "panel", "admin")
+		return nil, nil
+	}
+	return m, nil
+}
+
+// LoginPage is GET /admin/login.
+func (a *Admin) LoginPage(c *gin.Context) {
+	if a.current(c) != nil {
+		c.Redirect(http.StatusSeeOther, "/admin/")
+		return
+	}
+	a.render(c, http.StatusOK, "admin_login.html", "管理员登录 / Admin sign-in", loginView{Next: safeNext(c.Query("next"))}, nil)
+}
+
+type loginView struct {
+	Next, Username string
+	Demo           bool
+}
+
+// Login is POST /admin/login: forum administrators (adminid=1) only, new
+// session id at every sign-in.
+func (a *Admin) Login(c *gin.Context) {
+	ctx := c.Request.Context()
+	username := c.PostForm("username")
+	v := loginView{Next: safeNext(c.PostForm("next")), Username: username}
+	m, err := a.checkCredentials(ctx, username, c.PostForm("password"), c.ClientIP())
+	switch {
+	case errors.Is(err, errThrottled):
+		a.renderErr(c, http.StatusTooManyRequests, "admin_login.html", "管理员登录 / Admin sign-in", v, "尝试次数过多，请15分钟后再试", "Too many attempts. Try again in 15 minutes.")
+		return
+	case err != nil:
+		a.fail(c, err)
+		return
+	case m == nil:
+		a.renderErr(c, http.StatusUnprocessableEntity, "admin_login.html", "管理员登录 / Admin sign-in", v, "用户名或密码错误，或该账号不是论坛管理员", "Wrong username or password, or not a forum administrator.")
+		return
+	}
+	if old, err := c.Cookie(CookieName); err == nil && old != "" {
+		_ = a.Store.DeleteAdminSession(ctx, hashToken(old))
+	}
+	tok := randomToken()
+	now := a.now().Unix()
+	err = a.Store.CreateAdminSession(ctx, models.AdminSession{IDHash: hashToken(tok), UID: m.UID, Username: m.Username,
+		CSRF: randomToken(), IP: c.ClientIP(), CreatedAt: now, LastSeen: now, ReauthAt: now})
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.setCookie(c, tok, 0)
+	a.Log.Info("admin signed in", "uid", m.UID, "ip", c.ClientIP())
+	c.Redirect(http.StatusSeeOther, v.Next)
+}
+
+// Logout is POST /admin/logout.
+func (a *Admin) Logout(c *gin.Context) {
+	if s := a.current(c); s != nil {
+		_ = a.Store.DeleteAdminSession(c.Request.Context(), s.IDHash)
+	}
+	a.setCookie(c, "", -1)
+	c.Redirect(http.StatusSeeOther, "/admin/login")
+}
+
+// freshlyAuthenticated reports whether the admin entered the password in
+// the last ReauthWindow; repairs require it.
+func (a *Admin) freshlyAuthenticated(s *models.AdminSession) bool {
+	return a.now().Unix()-s.ReauthAt <= int64(ReauthWindow/time.Second)
+}
+
+// reauth checks the password typed into a repair or undo form and refreshes
+// the session's re-authentication time. It reports false (and why) when the
+// password was needed and wrong.
+func (a *Admin) reauth(c *gin.Context, s *models.AdminSession) (bool, error) {
+	if a.freshlyAuthenticated(s) && c.PostForm("password") == "" {
+		return true, nil
+	}
+	m, err := a.checkCredentials(c.Request.Context(), s.Username, c.PostForm("password"), c.ClientIP())
+	if err != nil && !errors.Is(err, errThrottled) {
+		return false, err
+	}
+	if m == nil || m.UID != s.UID {
+		return false, nil
+	}
+	if err := a.Store.TouchAdminSession(c.Request.Context(), s.IDHash, a.now(), true); err != nil {
+		return false, err
+	}
+	s.ReauthAt = a.now().Unix()
+	return true, nil
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"qqconnect/admin/doctor"
+	"qqconnect/internal/config"
+)
+
+// doctorEnv builds the doctor's environment from the configuration; store
+// may be nil when the database could not be opened (the doctor says why).
+func doctorEnv(cfg *config.Config, app *App, dbErr error) *doctor.Env {
+	env := &doctor.Env{
+		DBErr:         dbErr,
+		PublicURL:     cfg.PublicURL,
+		CallbackPath:  cfg.CallbackPath,
+		QQAPIBase:     cfg.QQAPIBase,
+		DiscuzVersion: cfg.DiscuzVersion,
+		Sandbox:       cfg.Sandbox,
+		MemoryRedis:   cfg.MemoryRedis,
+		MemoryPrefix:  cfg.MemoryPrefix,
+		CacheType:     cfg.CacheType,
+		MemoryOther:   cfg.MemoryOther,
+	}
+	if app != nil {
+		env.Store = app.Store
+	}
+	return env
+}
+
+// runDoctor is `qqconnect doctor [--json]`: every check once; exit 0 when
+// all are ok or warn, 1 when any fails, 2 for bad usage or configuration.
+func runDoctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	var rest []string
+	// --json may come before or after the configuration flags.
+	for _, a := range args {
+		if a == "--json" || a == "-json" {
+			*asJSON = true
+			continue
+		}
+		rest = append(rest, a)
+	}
+	cfg, extra, err := config.Load(rest, getenv, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "qqconnect: configuration error:", err)
+		return 2
+	}
+	if len(extra) > 0 {
+		fmt.Fprintf(stderr, "qqconnect doctor: unexpected arguments %v\n", extra)
+		return 2
+	}
+	log := quietLogger(stderr)
+	// The doctor only reads a forum's database; the standalone demo database
+	// is qqconnect's own, so it may be brought up to date first.
+	app, dbErr := openApp(ctx, cfg, log, cfg.DBDriver == "sqlite")
+	if app != nil {
+		defer app.Close()
+		if app.Demo != nil {
+			printDemo(stderr, cfg, app.Demo)
+		}
+	}
+	rep := doctor.Run(ctx, doctorEnv(cfg, app, dbErr))
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rep); err != nil {
+			return 1
+		}
+		return rep.ExitCode()
+	}
+	for _, r := range rep.Checks {
+		fmt.Fprintf(stdout, "%-5s %-16s %s\n", r.Status, r.ID, r.Title)
+		if r.Detail != "" {
+			fmt.Fprintf(stdout, "      %s\n", r.Detail)
+		}
+		if r.Fix != "" {
+			fmt.Fprintf(stdout, "      修复 / fix: %s\n", r.Fix)
+		}
+		if r.Repair != "" {
+			fmt.Fprintf(stdout, "      qqconnect repair %s --dry-run\n", r.Repair)
+		}
+	}
+	return rep.ExitCode()
+}
+
+// quietLogger keeps command-line output readable: only warnings and errors.
+func quietLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}

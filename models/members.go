@@ -1,0 +1,91 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// MemberBinding is what the admin sees of one member's QQ binding.
+type MemberBinding struct {
+	Member      Member
+	Connect     *MemberConnect
+	Identity    *Identity
+	Logs        []BindLog
+	Blacklisted bool
+}
+
+var hex32 = regexp.MustCompile(`^[0-9A-Fa-f]{32}$`)
+
+// SearchMembers finds members by uid, QQ openid or username (exact, then
+// prefix), at most limit of them, with their bindings.
+func (s *Store) SearchMembers(ctx context.Context, q string, limit int) ([]MemberBinding, error) {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil, nil
+	}
+	var uids []int64
+	tm := s.T.Discuz("common_member")
+	switch {
+	case hex32.MatchString(q):
+		err := s.DB.WithContext(ctx).Table(s.T.Discuz("common_member_connect")).
+			Where("conopenid = ?", strings.ToUpper(q)).Limit(limit).Pluck("uid", &uids).Error
+		if err != nil {
+			return nil, fmt.Errorf("search by openid: %w", err)
+		}
+	default:
+		if uid, err := strconv.ParseInt(q, 10, 64); err == nil && uid > 0 {
+			uids = append(uids, uid)
+		}
+		var byName []int64
+		like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+		err := s.DB.WithContext(ctx).Table(tm).Where("username = ? OR username LIKE ?", q, like).
+			Order("uid").Limit(limit).Pluck("uid", &byName).Error
+		if err != nil {
+			return nil, fmt.Errorf("search by username: %w", err)
+		}
+		uids = append(uids, byName...)
+	}
+	seen := map[int64]bool{}
+	var out []MemberBinding
+	for _, uid := range uids {
+		if seen[uid] || len(out) >= limit {
+			continue
+		}
+		seen[uid] = true
+		b, err := s.MemberBindingByUID(ctx, uid)
+		if err != nil {
+			return nil, err
+		}
+		if b != nil {
+			out = append(out, *b)
+		}
+	}
+	return out, nil
+}
+
+// MemberBindingByUID returns one member with its binding, or nil.
+func (s *Store) MemberBindingByUID(ctx context.Context, uid int64) (*MemberBinding, error) {
+	m, err := Maybe(s.MemberByUID(ctx, uid))
+	if err != nil || m == nil {
+		return nil, err
+	}
+	b := &MemberBinding{Member: *m}
+	if b.Connect, err = Maybe(s.ConnectByUID(ctx, uid)); err != nil {
+		return nil, err
+	}
+	if b.Identity, err = Maybe(s.IdentityByUID(ctx, uid)); err != nil {
+		return nil, err
+	}
+	if b.Logs, err = s.BindLogs(ctx, uid); err != nil {
+		return nil, err
+	}
+	if b.Connect != nil {
+		if b.Blacklisted, err = s.IsUinBlacklisted(ctx, b.Connect.ConOpenID); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
