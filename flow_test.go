@@ -169,7 +169,10 @@ func TestRefusals(t *testing.T) {
 			},
 			"QQ互联功能尚未开启"},
 		{"plugin not installed", func() { s.DB.Exec(t, "DELETE FROM pre_common_plugin WHERE identifier='qqconnect'") },
-			func(b *browser) (int, string) { r, body := b.get("/connect/qq/login?referer=/"); return r.StatusCode, body },
+			func(b *browser) (int, string) {
+				r, body := b.get("/connect/qq/login?referer=/")
+				return r.StatusCode, body
+			},
 			"QQ互联功能尚未开启"},
 		{"connect.allow=0", func() {
 			s.DB.Exec(t, "UPDATE pre_common_setting SET svalue=REPLACE(svalue, 's:5:\"allow\";s:1:\"1\";s:4:\"feed\"', 's:5:\"allow\";s:1:\"0\";s:4:\"feed\"') WHERE skey='connect'")

@@ -310,4 +310,3 @@ func (a *Admin) unseal(s *models.AdminSession, v string) (repair.Args, error) {
 	}
 	return sa.Args, nil
 }
-

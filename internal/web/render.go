@@ -15,14 +15,14 @@ import (
 // Page is what every page template receives: the common frame plus the
 // page's own data in Data.
 type Page struct {
-	Title    string // shown as "Title · qqconnect"
-	CSRF     string
-	Flash    string
-	Error    string // a refusal or validation message (Chinese first, English second)
-	ErrorEN  string
-	Sandbox  bool
-	User     string // the signed-in administrator on admin pages
-	Data     any
+	Title   string // shown as "Title · qqconnect"
+	CSRF    string
+	Flash   string
+	Error   string // a refusal or validation message (Chinese first, English second)
+	ErrorEN string
+	Sandbox bool
+	User    string // the signed-in administrator on admin pages
+	Data    any
 }
 
 // Renderer executes the embedded templates; parsed once at start-up.
