@@ -12,6 +12,7 @@ import (
 
 	"qqconnect/admin"
 	"qqconnect/admin/doctor"
+	"qqconnect/internal/rowcache"
 	"qqconnect/internal/web"
 	"qqconnect/plugin"
 	"qqconnect/plugin/qq"
@@ -43,6 +44,9 @@ func newRouter(app *App) http.Handler {
 		Charset:     cfg.Charset,
 		Log:         app.Log,
 		Metrics:     app.Metrics,
+	}
+	if cfg.MemoryRedis != "" {
+		svc.RowCache = rowcache.NewRedis(cfg.MemoryRedis, cfg.MemoryRedisPW, cfg.MemoryRedisDB, cfg.MemoryPrefix)
 	}
 	h := &plugin.Handlers{
 		Svc: svc, Render: render, PublicURL: cfg.PublicURL, CookiePath: cfg.CookiePath,

@@ -115,6 +115,7 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID, use
 		return nil, "", err
 	}
 	_ = s.Store.DeletePending(ctx, p.TokenHash)
+	s.forgetMember(ctx, m.UID)
 	m.ConIsBind = 1
 	s.outcome("bound")
 	return m, p.Referer, nil
@@ -283,6 +284,7 @@ func (s *Service) Unbind(ctx context.Context, uid int64, newPassword1, newPasswo
 	if err := s.Store.Unbind(ctx, c, appid, hash, salt, s.now()); err != nil {
 		return fmt.Errorf("unbind uid %d: %w", uid, err)
 	}
+	s.forgetMember(ctx, uid)
 	s.outcome("unbound")
 	return nil
 }

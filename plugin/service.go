@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"qqconnect/discuz"
+	"qqconnect/internal/rowcache"
 	"qqconnect/models"
 	"qqconnect/plugin/qq"
 )
@@ -36,6 +37,18 @@ type Service struct {
 	Log         *slog.Logger
 	Limits      Limits
 	Metrics     Metrics
+	RowCache    rowcache.Invalidator // Discuz's memory-cached member rows; nil when none
+}
+
+// forgetMember drops Discuz's cached rows of uid after a direct write; a
+// failure is logged, not fatal: the database is already right.
+func (s *Service) forgetMember(ctx context.Context, uid int64) {
+	if s.RowCache == nil {
+		return
+	}
+	if err := s.RowCache.InvalidateMember(ctx, uid); err != nil {
+		s.Log.Warn("could not drop Discuz's cached member rows; the forum may show the old binding until they expire", "uid", uid, "err", err)
+	}
 }
 
 // Limits are the brute-force limits of the bind password form.
@@ -325,6 +338,7 @@ func (s *Service) bindLoggedIn(ctx context.Context, cred qq.Credentials, uid int
 	if err != nil {
 		return nil, err
 	}
+	s.forgetMember(ctx, uid)
 	m.ConIsBind = 1
 	return m, nil
 }
