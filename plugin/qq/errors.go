@@ -46,13 +46,27 @@ func (k Kind) String() string {
 // the openid in it must not be trusted.
 var ErrClientIDMismatch = errors.New("client_id in the /me reply does not match the configured AppID")
 
+// ErrOAuth1TokenMismatch is wrapped when an OAuth 1.0 callback carries
+// another oauth_token than the request token kept in the member's session:
+// the callback belongs to another login (or was forged).
+var ErrOAuth1TokenMismatch = errors.New("the callback's oauth_token is not this session's request token")
+
+// ErrCallbackSignature is wrapped when an OAuth 1.0 callback's
+// oauth_signature is not base64(HMAC-SHA1(appkey, openid+timestamp)): the
+// openid was not issued by QQ for this app, so it must not be trusted.
+var ErrCallbackSignature = errors.New("the callback's openid signature does not verify")
+
+// ErrOpenIDMismatch is wrapped when the OAuth 1.0 access_token answer names
+// another openid than the (verified) callback.
+var ErrOpenIDMismatch = errors.New("openid in the access token reply differs from the callback's")
+
 // Error is every failure this package returns (transport ones included), so
 // callers need a single errors.As to pick a message. None of its fields or
 // its Error() string ever holds the App Key, a code or a token.
 type Error struct {
 	Code        int    // QQ's code (error or ret), 0 if none
 	Description string // QQ's error_description/msg (safe to show an admin)
-	Endpoint    string // "token", "me", "get_user_info"
+	Endpoint    string // "token", "me", "get_user_info", or an EndpointOAuth1* name
 	Kind        Kind
 	// HTTPStatus is the response status when one was received (0 otherwise).
 	HTTPStatus int
@@ -174,6 +188,17 @@ func (e *Error) AdminHint(redirectURI string) string {
 	if errors.Is(e, ErrClientIDMismatch) {
 		return "QQ返回的 client_id 与本站 APP ID 不符（" + e.Detail + "）：核对 APP ID 与 QQ 接口地址（沙箱/正式）是否对应 / " +
 			"QQ's client_id does not match the configured APP ID (" + e.Detail + "): check that the APP ID and the QQ API base URL (sandbox vs. real) belong together"
+	}
+	switch {
+	case errors.Is(e, ErrCallbackSignature):
+		return "QQ回调中的 openid 签名校验失败：会员重新登录即可；若每次都失败，核对本站 APP Key 与QQ互联（Qzone OAuth 1.0）应用一致 / " +
+			"the openid signature of the QQ callback did not verify: the member logs in again; if it always fails, check that the APP Key matches the QQ互联 (Qzone OAuth 1.0) app"
+	case errors.Is(e, ErrOAuth1TokenMismatch):
+		return "QQ回调不属于本次登录（会话中的 request token 不同），可能是会话丢失、多标签页或伪造的请求；会员重新登录即可；若总是出现，检查会话 Cookie 的域名与路径 / " +
+			"the QQ callback does not belong to this login (different request token in the session): lost session, several tabs or a forged request; the member logs in again; if it always happens, check the session cookie's domain and path"
+	case errors.Is(e, ErrOpenIDMismatch):
+		return "QQ换取 access token 时返回的 openid 与回调不一致（" + e.Detail + "）：请勿信任该次登录，检查QQ接口地址（沙箱/正式）与网络中间设备 / " +
+			"QQ's access token reply names another openid than the callback (" + e.Detail + "): do not trust this login; check the QQ API base URL (sandbox vs. real) and anything in between"
 	}
 	switch e.Kind {
 	case KindTransport, KindRateLimited:
