@@ -92,8 +92,9 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate 
 	if cfg.Sandbox {
 		app.Sandbox = sandbox.New(sandbox.Options{
 			Apps:   sandboxApps(store, cfg.RedirectURI()),
-			Prefix: "/sandbox/qq",
-			Logger: log,
+			Prefix:    "/sandbox/qq",
+			PublicURL: cfg.PublicURL,
+			Logger:    log,
 		})
 	}
 	return app, nil

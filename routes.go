@@ -39,11 +39,15 @@ func newRouter(app *App) http.Handler {
 		Store: app.Store,
 		QQ: qq.New(qq.Options{BaseURL: cfg.QQAPIBase, Timeout: 10 * time.Second,
 			Observe: app.Metrics.ObserveQQ}),
-		RedirectURI: cfg.RedirectURI(),
-		Authkey:     cfg.Authkey,
-		Charset:     cfg.Charset,
-		Log:         app.Log,
-		Metrics:     app.Metrics,
+		QQ1: qq.NewOAuth1(qq.Options{BaseURL: cfg.QzoneAPIBase, Timeout: 10 * time.Second,
+			Observe: app.Metrics.ObserveQQ}),
+		ProtocolSetting: cfg.QQProtocol,
+		DiscuzVersion:   cfg.DiscuzVersion,
+		RedirectURI:     cfg.RedirectURI(),
+		Authkey:         cfg.Authkey,
+		Charset:         cfg.Charset,
+		Log:             app.Log,
+		Metrics:         app.Metrics,
 	}
 	if cfg.MemoryRedis != "" {
 		svc.RowCache = rowcache.NewRedis(cfg.MemoryRedis, cfg.MemoryRedisPW, cfg.MemoryRedisDB, cfg.MemoryPrefix)

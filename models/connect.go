@@ -33,12 +33,24 @@ func (s *Store) connectRow(b Binding) map[string]any {
 	}
 }
 
+// QQCred is what QQ handed over at login: an OAuth 2.0 access token
+// (conuintoken), or an OAuth 1.0 token and secret (conuin/conuinsecret) as
+// cloud-era Discuz stored them.
+type QQCred struct {
+	Token     string // OAuth 2.0 access token
+	Uin       string // OAuth 1.0 access token
+	UinSecret string // OAuth 1.0 token secret
+}
+
+// OAuth1 reports whether the credentials came from the Qzone OAuth 1.0 flow.
+func (c QQCred) OAuth1() bool { return c.Uin != "" }
+
 // SaveGuest keeps the QQ visitor who has no forum account yet, as Discuz's
 // callback does (REPLACE INTO pre_common_connect_guest).
-func (s *Store) SaveGuest(ctx context.Context, openid, token, nickname string) error {
+func (s *Store) SaveGuest(ctx context.Context, openid string, cred QQCred, nickname string) error {
 	t := s.T.Discuz("common_connect_guest")
-	err := s.DB.WithContext(ctx).Exec("REPLACE INTO "+t+" (conopenid, conuin, conuinsecret, conqqnick, conuintoken) VALUES (?, '', '', ?, ?)",
-		strings.ToUpper(openid), truncateBytes(nickname, 100), token).Error
+	err := s.DB.WithContext(ctx).Exec("REPLACE INTO "+t+" (conopenid, conuin, conuinsecret, conqqnick, conuintoken) VALUES (?, ?, ?, ?, ?)",
+		strings.ToUpper(openid), cred.Uin, cred.UinSecret, truncateBytes(nickname, 100), cred.Token).Error
 	if err != nil {
 		return fmt.Errorf("save connect guest: %w", err)
 	}
@@ -73,23 +85,26 @@ func (s *Store) RepairStaleBinding(ctx context.Context, c *MemberConnect) (bool,
 }
 
 // RecordLogin refreshes the binding and the member's visit facts when a bound
-// QQ user logs in (Discuz: conuintoken/conopenid/conisfeed, then lastip,
-// lastvisit, lastactivity).
-func (s *Store) RecordLogin(ctx context.Context, uid int64, openid, token, ip string, id Identity, now time.Time) error {
+// QQ user logs in: Discuz's OAuth 2.0 callback updates conuintoken, conopenid
+// and conisfeed; the cloud-era OAuth 1.0 one kept conuin/conuinsecret fresh.
+// Then lastip, lastvisit and lastactivity.
+func (s *Store) RecordLogin(ctx context.Context, uid int64, openid string, cred QQCred, ip string, id Identity, now time.Time) error {
 	tables := []string{s.T.Discuz("common_member_connect"), s.T.Discuz("common_member_status"), s.T.Own("identity")}
+	set, args := "conuintoken = ?, conopenid = ?, conisfeed = 1", []any{cred.Token, strings.ToUpper(openid)}
+	if cred.OAuth1() {
+		set, args = "conuin = ?, conuinsecret = ?, conopenid = ?, conisfeed = 1", []any{cred.Uin, cred.UinSecret, strings.ToUpper(openid)}
+	}
 	return s.write(ctx, tables, func(w *writer) error {
-		if err := w.exec(nil, "UPDATE "+tables[0]+" SET conuintoken = ?, conopenid = ?, conisfeed = 1 WHERE uid = ?",
-			token, strings.ToUpper(openid), uid); err != nil {
+		if err := w.exec(nil, "UPDATE "+tables[0]+" SET "+set+" WHERE uid = ?", append(args, uid)...); err != nil {
 			return fmt.Errorf("refresh binding of uid %d: %w", uid, err)
 		}
-		if err := w.exec(nil, "UPDATE "+tables[1]+" SET lastip = ?, lastvisit = ?, lastactivity = ? WHERE uid = ?",
-			ip, now.Unix(), now.Unix(), uid); err != nil {
-			return fmt.Errorf("record visit of uid %d: %w", uid, err)
+		if ip != "" {
+			if err := w.exec(nil, "UPDATE "+tables[1]+" SET lastip = ?, lastvisit = ?, lastactivity = ? WHERE uid = ?",
+				ip, now.Unix(), now.Unix(), uid); err != nil {
+				return fmt.Errorf("record visit of uid %d: %w", uid, err)
+			}
 		}
-		if err := s.UpsertIdentity(ctx, w.tx, id); err != nil {
-			return err
-		}
-		return nil
+		return s.UpsertIdentity(ctx, w.tx, id)
 	})
 }
 

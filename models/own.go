@@ -37,6 +37,8 @@ type OAuthState struct {
 	Referer     string `gorm:"column:referer"`
 	CreatedAt   int64  `gorm:"column:created_at;autoCreateTime:false"`
 	ExpiresAt   int64  `gorm:"column:expires_at"`
+	Protocol    string `gorm:"column:protocol"`       // "oauth2" (keyed by state) or "oauth1" (keyed by request token)
+	ReqSecret   string `gorm:"column:request_secret"` // OAuth 1.0 request token secret
 }
 
 // Pending is a QQ identity waiting for the user to bind or register.

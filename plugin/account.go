@@ -101,13 +101,13 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID, use
 	if err != nil {
 		return nil, "", err
 	}
-	token := ""
+	var cred models.QQCred
 	if g != nil {
-		token = g.ConUinToken
+		cred = models.QQCred{Token: g.ConUinToken, Uin: g.ConUin, UinSecret: g.ConUinSecret}
 	}
 	now := s.now()
 	err = s.Store.BindExisting(ctx, models.Binding{
-		UID: m.UID, OpenID: p.OpenID, Token: token, Now: now,
+		UID: m.UID, OpenID: p.OpenID, Token: cred.Token, Uin: cred.Uin, UinSecret: cred.UinSecret, Now: now,
 		Identity: models.Identity{UID: m.UID, AppID: p.AppID, OpenID: p.OpenID, UnionID: p.UnionID,
 			Nickname: p.Nickname, AvatarURL: p.AvatarURL, CreatedAt: now.Unix(), UpdatedAt: now.Unix()},
 	})
@@ -183,9 +183,9 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 	if err != nil {
 		return nil, "", err
 	}
-	token := ""
+	var cred models.QQCred
 	if g != nil {
-		token = g.ConUinToken
+		cred = models.QQCred{Token: g.ConUinToken, Uin: g.ConUin, UinSecret: g.ConUinSecret}
 	}
 
 	// Discuz sends md5(random(10)) to UCenter as the password of a QQ account.
@@ -212,7 +212,7 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 	}
 	s.applyInitCredits(q, &n)
 	now := s.now()
-	n.Binding = models.Binding{OpenID: p.OpenID, Token: token, Now: now,
+	n.Binding = models.Binding{OpenID: p.OpenID, Token: cred.Token, Uin: cred.Uin, UinSecret: cred.UinSecret, Now: now,
 		Identity: models.Identity{AppID: p.AppID, OpenID: p.OpenID, UnionID: p.UnionID, Nickname: p.Nickname,
 			AvatarURL: p.AvatarURL, CreatedAt: now.Unix(), UpdatedAt: now.Unix()}}
 	uid, err := s.Store.Register(ctx, n)

@@ -95,7 +95,7 @@ func (h *Handlers) Callback(c *gin.Context) {
 	if m, err := h.Session.Member(ctx, c); err == nil && m != nil {
 		uid = m.UID
 	}
-	res, err := h.Svc.Callback(ctx, web.BrowserID(c), c.Query("state"), c.Query("code"), c.ClientIP(), uid)
+	res, err := h.Svc.Callback(ctx, web.BrowserID(c), c.Request.URL.Query(), c.ClientIP(), uid)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -38,6 +39,12 @@ type Service struct {
 	Limits      Limits
 	Metrics     Metrics
 	RowCache    rowcache.Invalidator // Discuz's memory-cached member rows; nil when none
+
+	// OAuth 1.0 (cloud-era sites): the Qzone client, QQCONNECT_QQ_PROTOCOL
+	// ("auto", "oauth1", "oauth2") and the Discuz version from DISCUZ_ROOT.
+	QQ1             *qq.OAuth1Client
+	ProtocolSetting string
+	DiscuzVersion   string
 }
 
 // forgetMember drops Discuz's cached rows of uid after a direct write; a
@@ -140,27 +147,58 @@ func (s *Service) creds(q *models.QQSettings) qq.Credentials {
 	return qq.Credentials{AppID: q.AppID, AppKey: q.AppKey}
 }
 
-// Start begins a QQ login: a fresh single-use state, stored hashed with the
-// browser's binding and the local referer, and the QQ authorize URL.
+// Protocol is the QQ protocol this site uses now, decided as Discuz decides
+// it: X3.4+ always OAuth 2.0; an X3.2/X3.3 site only while its connect
+// setting's oauth2 is falsy; QQCONNECT_QQ_PROTOCOL overrides.
+func (s *Service) Protocol(q *models.QQSettings) string {
+	switch s.ProtocolSetting {
+	case "oauth1", "oauth2":
+		return s.ProtocolSetting
+	}
+	if discuz.IsCloudEra(s.DiscuzVersion) {
+		if v, _ := q.Connect.Get("oauth2"); !v.Truthy() {
+			return "oauth1"
+		}
+	}
+	return "oauth2"
+}
+
+// Start begins a QQ login: a fresh single-use state (OAuth 2.0) or request
+// token (OAuth 1.0), stored hashed with the browser's binding and the local
+// referer, and the QQ authorize URL.
 func (s *Service) Start(ctx context.Context, browserID, referer string, uid int64, mobile bool) (string, error) {
 	q, err := s.CheckEnabled(ctx)
 	if err != nil {
 		return "", err
 	}
-	state := randomToken(s.rnd(), 24)
 	intent := "login"
 	if uid > 0 {
 		intent = "bind"
 	}
 	now := s.now()
-	err = s.Store.SaveState(ctx, models.OAuthState{
-		StateHash: hashHex(state), BrowserHash: hashHex(browserID), Intent: intent, UID: uid,
-		Referer: referer, CreatedAt: now.Unix(), ExpiresAt: now.Add(StateTTL).Unix(),
-	})
-	if err != nil {
+	st := models.OAuthState{BrowserHash: hashHex(browserID), Intent: intent, UID: uid, Referer: referer,
+		CreatedAt: now.Unix(), ExpiresAt: now.Add(StateTTL).Unix(), Protocol: s.Protocol(q)}
+	var authURL string
+	if st.Protocol == "oauth1" {
+		if s.QQ1 == nil {
+			return "", errors.New("start QQ login: OAuth 1.0 client not configured")
+		}
+		rt, err := s.QQ1.RequestToken(ctx, s.creds(q))
+		if err != nil {
+			s.outcome("qq_error")
+			return "", err
+		}
+		st.StateHash, st.ReqSecret = hashHex(rt.Token), rt.Secret
+		authURL = s.QQ1.AuthorizeURL(s.creds(q), rt.Token, s.RedirectURI)
+	} else {
+		state := randomToken(s.rnd(), 24)
+		st.StateHash = hashHex(state)
+		authURL = s.QQ.AuthorizeURL(s.creds(q), s.RedirectURI, state, mobile)
+	}
+	if err := s.Store.SaveState(ctx, st); err != nil {
 		return "", fmt.Errorf("start QQ login: %w", err)
 	}
-	return s.QQ.AuthorizeURL(s.creds(q), s.RedirectURI, state, mobile), nil
+	return authURL, nil
 }
 
 // CallbackResult says what the callback decided.
@@ -171,30 +209,58 @@ type CallbackResult struct {
 	Bound        bool // a logged-in member bound QQ from the callback
 }
 
-// Callback finishes the QQ side: state check (single use, same browser),
-// code exchange, openid, then login, bind (logged-in member) or pending.
-func (s *Service) Callback(ctx context.Context, browserID, state, code, ip string, loggedInUID int64) (*CallbackResult, error) {
-	if state == "" {
+// qqUser is what either protocol yields: the openid, credentials to keep as
+// Discuz does, and how to ask QQ for the nickname.
+type qqUser struct {
+	openid, unionid string
+	cred            models.QQCred
+	expiresIn       int64
+	profile         func(ctx context.Context) (*qq.UserInfo, error)
+}
+
+// Callback finishes the QQ side: the single-use state of this browser, the
+// token exchange of the protocol the login started with, the openid, then
+// login, bind (logged-in member) or pending. query is the callback's query.
+func (s *Service) Callback(ctx context.Context, browserID string, query url.Values, ip string, loggedInUID int64) (*CallbackResult, error) {
+	oauth1 := query.Get("oauth_token") != "" && query.Get("state") == ""
+	key := query.Get("state")
+	if oauth1 {
+		key = query.Get("oauth_token")
+	}
+	if key == "" {
 		s.outcome("bad_state")
 		return nil, ErrState
 	}
-	st, err := s.Store.ConsumeState(ctx, hashHex(state), s.now())
-	if errors.Is(err, models.ErrNotFound) || (err == nil && st.BrowserHash != hashHex(browserID)) {
+	st, err := s.Store.ConsumeState(ctx, hashHex(key), s.now())
+	if errors.Is(err, models.ErrNotFound) || (err == nil && (st.BrowserHash != hashHex(browserID) || (st.Protocol == "oauth1") != oauth1)) {
 		s.outcome("bad_state")
 		return nil, ErrState
 	}
 	if err != nil {
 		return nil, fmt.Errorf("check state: %w", err)
 	}
-	if code == "" {
-		s.outcome("cancelled")
-		return nil, ErrState
-	}
 	q, err := s.CheckEnabled(ctx)
 	if err != nil {
 		return nil, err
 	}
 	cred := s.creds(q)
+	var u *qqUser
+	if oauth1 {
+		u, err = s.exchangeOAuth1(ctx, cred, query, st)
+	} else {
+		u, err = s.exchangeOAuth2(ctx, cred, query.Get("code"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.finish(ctx, q, st, u, ip, loggedInUID)
+}
+
+func (s *Service) exchangeOAuth2(ctx context.Context, cred qq.Credentials, code string) (*qqUser, error) {
+	if code == "" {
+		s.outcome("cancelled")
+		return nil, ErrState
+	}
 	tok, err := s.QQ.ExchangeCode(ctx, cred, code, s.RedirectURI)
 	if err != nil {
 		s.outcome("qq_error")
@@ -208,7 +274,33 @@ func (s *Service) Callback(ctx context.Context, browserID, state, code, ip strin
 	if me.UnionIDUnavailable {
 		s.Log.Warn("QQ refused unionid for this AppID (100048/100049); continuing with openid only")
 	}
-	openid := strings.ToUpper(me.OpenID)
+	return &qqUser{openid: me.OpenID, unionid: me.UnionID, cred: models.QQCred{Token: tok.AccessToken}, expiresIn: tok.ExpiresIn,
+		profile: func(ctx context.Context) (*qq.UserInfo, error) {
+			return s.QQ.UserInfo(ctx, cred, tok.AccessToken, me.OpenID)
+		}}, nil
+}
+
+func (s *Service) exchangeOAuth1(ctx context.Context, cred qq.Credentials, query url.Values, st *models.OAuthState) (*qqUser, error) {
+	if s.QQ1 == nil {
+		return nil, errors.New("QQ OAuth 1.0 client not configured")
+	}
+	cb, err := qq.ParseOAuth1Callback(query)
+	if err != nil {
+		s.outcome("qq_error")
+		return nil, err
+	}
+	tok, err := s.QQ1.AccessToken(ctx, cred, &qq.RequestToken{Token: cb.Token, Secret: st.ReqSecret}, cb)
+	if err != nil {
+		s.outcome("qq_error")
+		return nil, err
+	}
+	return &qqUser{openid: tok.OpenID, cred: models.QQCred{Uin: tok.Token, UinSecret: tok.Secret},
+		profile: func(ctx context.Context) (*qq.UserInfo, error) { return s.QQ1.UserInfo(ctx, cred, tok) }}, nil
+}
+
+// finish applies Discuz's callback rules to the QQ user.
+func (s *Service) finish(ctx context.Context, q *models.QQSettings, st *models.OAuthState, u *qqUser, ip string, loggedInUID int64) (*CallbackResult, error) {
+	openid := strings.ToUpper(u.openid)
 	black, err := s.Store.IsUinBlacklisted(ctx, openid)
 	if err != nil {
 		return nil, err
@@ -230,8 +322,8 @@ func (s *Service) Callback(ctx context.Context, browserID, state, code, ip strin
 		}
 	}
 	now := s.now()
-	id := models.Identity{AppID: q.AppID, OpenID: openid, UnionID: optional(me.UnionID),
-		TokenExpiresAt: expiry(now, tok.ExpiresIn), UpdatedAt: now.Unix(), CreatedAt: now.Unix()}
+	id := models.Identity{AppID: q.AppID, OpenID: openid, UnionID: optional(u.unionid),
+		TokenExpiresAt: expiry(now, u.expiresIn), UpdatedAt: now.Unix(), CreatedAt: now.Unix()}
 	res := &CallbackResult{Referer: st.Referer}
 
 	// A logged-in member clicked QQ login: bind to that member (Discuz branch A).
@@ -240,7 +332,7 @@ func (s *Service) Callback(ctx context.Context, browserID, state, code, ip strin
 			s.outcome("openid_bound")
 			return nil, ErrOpenIDBound
 		}
-		m, err := s.bindLoggedIn(ctx, cred, loggedInUID, conn, openid, ip, tok, id, now)
+		m, err := s.bindLoggedIn(ctx, u, loggedInUID, conn, openid, ip, id, now)
 		if err != nil {
 			return nil, err
 		}
@@ -254,9 +346,12 @@ func (s *Service) Callback(ctx context.Context, browserID, state, code, ip strin
 		if err != nil {
 			return nil, err
 		}
-		s.fillProfile(ctx, cred, tok.AccessToken, openid, &id)
+		if m == nil {
+			return nil, ErrOpenIDBound
+		}
+		s.fillProfile(ctx, u, &id)
 		id.UID = m.UID
-		if err := s.Store.RecordLogin(ctx, m.UID, openid, tok.AccessToken, ip, id, now); err != nil {
+		if err := s.Store.RecordLogin(ctx, m.UID, openid, u.cred, ip, id, now); err != nil {
 			return nil, err
 		}
 		res.Member = m
@@ -269,7 +364,7 @@ func (s *Service) Callback(ctx context.Context, browserID, state, code, ip strin
 	if g, err := models.Maybe(s.Store.GuestByOpenID(ctx, openid)); err == nil && g != nil {
 		nick = g.ConQQNick
 	}
-	s.fillProfile(ctx, cred, tok.AccessToken, openid, &id)
+	s.fillProfile(ctx, u, &id)
 	if id.Nickname != "" {
 		nick = id.Nickname
 	}
@@ -277,13 +372,13 @@ func (s *Service) Callback(ctx context.Context, browserID, state, code, ip strin
 	if err != nil {
 		siteNick = ""
 	}
-	if err := s.Store.SaveGuest(ctx, openid, tok.AccessToken, siteNick); err != nil {
+	if err := s.Store.SaveGuest(ctx, openid, u.cred, siteNick); err != nil {
 		return nil, err
 	}
 	token := randomToken(s.rnd(), 32)
 	err = s.Store.SavePending(ctx, models.Pending{
-		TokenHash: hashHex(token), BrowserHash: hashHex(browserID), AppID: q.AppID, OpenID: openid,
-		UnionID: optional(me.UnionID), Nickname: nick, AvatarURL: id.AvatarURL, Referer: st.Referer,
+		TokenHash: hashHex(token), BrowserHash: st.BrowserHash, AppID: q.AppID, OpenID: openid,
+		UnionID: optional(u.unionid), Nickname: nick, AvatarURL: id.AvatarURL, Referer: st.Referer,
 		CreatedAt: now.Unix(), ExpiresAt: now.Add(PendingTTL).Unix(),
 	})
 	if err != nil {
@@ -296,8 +391,8 @@ func (s *Service) Callback(ctx context.Context, browserID, state, code, ip strin
 
 // fillProfile asks QQ for nickname and avatar; failures only cost the
 // nickname, as in Discuz (which ignores get_user_info errors).
-func (s *Service) fillProfile(ctx context.Context, cred qq.Credentials, token, openid string, id *models.Identity) {
-	info, err := s.QQ.UserInfo(ctx, cred, token, openid)
+func (s *Service) fillProfile(ctx context.Context, u *qqUser, id *models.Identity) {
+	info, err := u.profile(ctx)
 	if err != nil {
 		s.Log.Warn("QQ get_user_info failed; continuing without nickname", "err", err)
 		return
@@ -313,7 +408,7 @@ func expiry(now time.Time, expiresIn int64) int64 {
 }
 
 // bindLoggedIn binds the QQ account to the member who is already logged in.
-func (s *Service) bindLoggedIn(ctx context.Context, cred qq.Credentials, uid int64, conn *models.MemberConnect, openid, ip string, tok *qq.Token, id models.Identity, now time.Time) (*models.Member, error) {
+func (s *Service) bindLoggedIn(ctx context.Context, u *qqUser, uid int64, conn *models.MemberConnect, openid, ip string, id models.Identity, now time.Time) (*models.Member, error) {
 	m, err := models.Maybe(s.Store.MemberByUID(ctx, uid))
 	if err != nil {
 		return nil, err
@@ -328,13 +423,14 @@ func (s *Service) bindLoggedIn(ctx context.Context, cred qq.Credentials, uid int
 	if m.ConIsBind == 1 && mine != nil && !strings.EqualFold(mine.ConOpenID, openid) {
 		return nil, ErrAccountBound
 	}
-	s.fillProfile(ctx, cred, tok.AccessToken, openid, &id)
+	s.fillProfile(ctx, u, &id)
 	id.UID = uid
 	if conn != nil && conn.UID == uid {
 		// Same binding again: refresh it, as Discuz does.
-		return m, s.Store.RecordLogin(ctx, uid, openid, tok.AccessToken, ip, id, now)
+		return m, s.Store.RecordLogin(ctx, uid, openid, u.cred, ip, id, now)
 	}
-	err = s.Store.BindExisting(ctx, models.Binding{UID: uid, OpenID: openid, Token: tok.AccessToken, Identity: id, Now: now})
+	err = s.Store.BindExisting(ctx, models.Binding{UID: uid, OpenID: openid, Token: u.cred.Token, Uin: u.cred.Uin,
+		UinSecret: u.cred.UinSecret, Identity: id, Now: now})
 	if err != nil {
 		return nil, err
 	}

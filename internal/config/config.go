@@ -168,13 +168,13 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 	c.RedisURL = raw.redis
 	c.PublicURL = raw.public
 
-	if err := c.validate(raw.sandbox, raw.proxies, raw.qqbase != ""); err != nil {
+	if err := c.validate(raw.sandbox, raw.proxies, raw.qqbase != "", raw.qzone != ""); err != nil {
 		return nil, nil, err
 	}
 	return c, fs.Args(), nil
 }
 
-func (c *Config) validate(sandbox, proxies string, qqBaseGiven bool) error {
+func (c *Config) validate(sandbox, proxies string, qqBaseGiven, qzoneGiven bool) error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return &Error{"QQCONNECT_ADDR", fmt.Sprintf("%q is not host:port", c.Addr)}
 	}
@@ -211,9 +211,7 @@ func (c *Config) validate(sandbox, proxies string, qqBaseGiven bool) error {
 		return &Error{"QQCONNECT_AUTHKEY", "is required with mysql: copy $_config['security']['authkey'] or set QQCONNECT_DISCUZ_ROOT"}
 	}
 	switch c.QQProtocol {
-	case "auto", "oauth2":
-	case "oauth1":
-		return &Error{"QQCONNECT_QQ_PROTOCOL", "oauth1 (the retired Qzone OAuth 1.0) is not available in this version; use oauth2"}
+	case "auto", "oauth2", "oauth1":
 	default:
 		return &Error{"QQCONNECT_QQ_PROTOCOL", fmt.Sprintf("%q is not auto, oauth2 or oauth1", c.QQProtocol)}
 	}
@@ -235,6 +233,10 @@ func (c *Config) validate(sandbox, proxies string, qqBaseGiven bool) error {
 	if c.Sandbox && !qqBaseGiven {
 		c.QQAPIBase = c.PublicURL + "/sandbox/qq"
 	}
+	if c.Sandbox && !qzoneGiven {
+		c.QzoneAPIBase = c.PublicURL + "/sandbox/qq"
+	}
+	c.QzoneAPIBase = strings.TrimRight(c.QzoneAPIBase, "/")
 	if proxies != "" {
 		for _, p := range strings.Split(proxies, ",") {
 			p = strings.TrimSpace(p)

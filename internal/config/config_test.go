@@ -29,7 +29,7 @@ func TestDefaults(t *testing.T) {
 		"UCPrefix":     {c.UCTablePrefix, "pre_ucenter_"},
 		"QQAPIBase":    {c.QQAPIBase, "http://127.0.0.1:8080/sandbox/qq"}, // sandbox is on in standalone mode
 		"CookiePath":   {c.CookiePath, "/"},
-		"QzoneAPIBase": {c.QzoneAPIBase, "http://openapi.qzone.qq.com"},
+		"QzoneAPIBase": {c.QzoneAPIBase, "http://127.0.0.1:8080/sandbox/qq"},
 	}
 	for name, v := range checks {
 		if v[0] != v[1] {

@@ -1,5 +1,6 @@
 // Package sandbox is a built-in emulator of QQ Connect's four OAuth 2.0
-// endpoints (authorize, token, me, get_user_info). It exists so that the
+// endpoints (authorize, token, me, get_user_info) and of the retired Qzone
+// OAuth 1.0 endpoints (oauth1.go). It exists so that the
 // standalone demo and the integration tests can run a whole QQ login without
 // Tencent, and it is deliberately as strict as QQ: byte-exact redirect_uri
 // checks, single-use codes that expire after 10 minutes, JSONP and
@@ -48,6 +49,12 @@ type Options struct {
 	Rand io.Reader
 	// Logger receives operational events; never tokens, codes or secrets.
 	Logger *slog.Logger
+	// PublicURL is the external scheme://host[:port] clients use to reach
+	// this server, e.g. https://bbs.example.com. OAuth 1.0 signatures cover
+	// the URL the client called; behind a proxy that differs from what the
+	// sandbox sees, so a signature over PublicURL is accepted too. Empty:
+	// only the request's own scheme and Host.
+	PublicURL string
 }
 
 // Lifetimes and limits. The first three are QQ's documented values; the caps
@@ -84,6 +91,9 @@ type Sandbox struct {
 	tokens      map[string]*accessToken
 	unionDenied map[string]bool  // appid -> unionid permission withdrawn
 	failNext    map[string][]int // endpoint -> queued QQ error codes
+
+	publicOrigin string      // normalized Options.PublicURL, or ""
+	o1           oauth1State // OAuth 1.0 tokens, nonces and logins; guarded by mu
 }
 
 // pendingAuth is an authorize request waiting for the login form. It is kept
@@ -240,6 +250,14 @@ func New(o Options) *Sandbox {
 		s.log = slog.Default()
 	}
 	s.log = s.log.With("component", "qq-sandbox")
+	if o.PublicURL != "" {
+		origin, ok := publicOrigin(o.PublicURL)
+		if !ok {
+			panic(fmt.Sprintf("sandbox: bad PublicURL %q", o.PublicURL))
+		}
+		s.publicOrigin = origin
+	}
+	s.o1 = newOAuth1State()
 	s.tmpl = template.Must(template.ParseFS(templates.FS, "sandbox_*.html"))
 
 	for _, seed := range []struct{ qq, nick, color string }{
@@ -260,8 +278,10 @@ func New(o Options) *Sandbox {
 	mux.HandleFunc("POST "+prefix+"/oauth2.0/token", s.handleToken)
 	mux.HandleFunc("GET "+prefix+"/oauth2.0/me", s.handleMe)
 	mux.HandleFunc("POST "+prefix+"/oauth2.0/me", s.handleMe)
-	mux.HandleFunc("GET "+prefix+"/user/get_user_info", s.handleUserInfo)
-	mux.HandleFunc("POST "+prefix+"/user/get_user_info", s.handleUserInfo)
+	// get_user_info serves both protocols; see handleUserInfoAny.
+	mux.HandleFunc("GET "+prefix+"/user/get_user_info", s.handleUserInfoAny)
+	mux.HandleFunc("POST "+prefix+"/user/get_user_info", s.handleUserInfoAny)
+	s.routeOAuth1(mux, prefix)
 	mux.HandleFunc("GET "+prefix+"/avatar/{openid}/{size}", s.handleAvatar)
 	s.mux = mux
 	return s
