@@ -91,7 +91,7 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate 
 	}
 	if cfg.Sandbox {
 		app.Sandbox = sandbox.New(sandbox.Options{
-			Apps:   sandboxApps(store, cfg.RedirectURI()),
+			Apps:      sandboxApps(store, cfg.RedirectURI()),
 			Prefix:    "/sandbox/qq",
 			PublicURL: cfg.PublicURL,
 			Logger:    log,

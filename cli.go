@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,11 +33,12 @@ func newRepairer(app *App) *repair.Repairer {
 	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: cache, Now: time.Now, Log: app.Log}
 }
 
-const repairUsage = `usage: qqconnect repair ACTION [--dry-run] [--yes] [--appid ID] [configuration flags]
+const repairUsage = `usage: qqconnect repair ACTION [--dry-run] [--yes] [--appid ID] [--uid N] [configuration flags]
   ACTION: %s
   --dry-run  show every value before → after and change nothing
   --yes      do not ask for confirmation (required when stdin is not a terminal)
   --appid    the QQ AppID for set-app-key; its AppKey is read from stdin, never from the command line
+  --uid      the member (forum uid) of member-unbind and member-blacklist
 `
 
 // repairOpts are repair's own command-line arguments.
@@ -45,6 +47,7 @@ type repairOpts struct {
 	dryRun, yes bool
 	appID       string
 	appIDSet    bool
+	uid         int64 // member actions; 0 = not given
 }
 
 // splitRepairArgs takes repair's own arguments out of args; the rest are
@@ -76,6 +79,19 @@ func splitRepairArgs(args []string) (repairOpts, []string, error) {
 				value = args[i]
 			}
 			o.appID, o.appIDSet = value, true
+		case name == "uid":
+			if !hasValue {
+				if i+1 >= len(args) {
+					return o, nil, errors.New("--uid needs a value")
+				}
+				i++
+				value = args[i]
+			}
+			uid, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+			if err != nil || uid <= 0 {
+				return o, nil, fmt.Errorf("--uid must be a member's uid (a positive integer), not %q", value)
+			}
+			o.uid = uid
 		case name == "appkey" || name == "app-key":
 			return o, nil, errors.New("the AppKey is read from stdin, never from the command line (it would be visible in the process list and the shell history)")
 		default:
@@ -138,6 +154,9 @@ func repairArgsOf(o repairOpts) []string {
 	if o.appIDSet {
 		a = append(a, "--appid="+o.appID)
 	}
+	if o.uid != 0 {
+		a = append(a, "--uid="+strconv.FormatInt(o.uid, 10))
+	}
 	return a
 }
 
@@ -160,8 +179,15 @@ func checkRepairOpts(o repairOpts, tty bool, stderr io.Writer) (int, bool) {
 	if o.action == "" {
 		return repairUsageError(stderr, "missing ACTION"), false
 	}
-	if _, ok := repair.Action(o.action); !ok {
+	info, ok := repair.Action(o.action)
+	if !ok {
 		return repairUsageError(stderr, fmt.Sprintf("unknown action %q", o.action)), false
+	}
+	if info.Member && o.uid == 0 {
+		return repairUsageError(stderr, o.action+" needs --uid N (the member's forum uid)"), false
+	}
+	if !info.Member && o.uid != 0 {
+		return repairUsageError(stderr, "--uid is only for member-unbind and member-blacklist"), false
 	}
 	if o.action == repair.SetAppKey && !o.appIDSet {
 		return repairUsageError(stderr, "set-app-key needs --appid ID (the AppKey comes from stdin)"), false
@@ -176,7 +202,7 @@ func checkRepairOpts(o repairOpts, tty bool, stderr io.Writer) (int, bool) {
 	return 0, true
 }
 
-// runRepair is `qqconnect repair ACTION [--dry-run] [--yes] [--appid ID]`
+// runRepair is `qqconnect repair ACTION [--dry-run] [--yes] [--appid ID] [--uid N]`
 // (CONTRACT §1): it prints every value before → after (secrets masked),
 // asks "确认执行? [y/N]" on a terminal unless --yes, and applies the action.
 // set-app-key reads the AppKey from stdin (first line). Exit status: 0 done
@@ -202,6 +228,9 @@ func runRepair(ctx context.Context, app *App, args []string, stdin io.Reader, st
 			return 2
 		}
 		args2 = repair.Args{AppID: o.appID, AppKey: key}
+	}
+	if o.uid != 0 {
+		args2.UID = o.uid
 	}
 	info, _ := repair.Action(o.action)
 	r := newRepairer(app)

@@ -48,6 +48,20 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// suiteStart is when the test binary started: every test of the package,
+// builds included, must end well within two minutes of it.
+var suiteStart = time.Now()
+
+// suiteDeadline bounds one test: 110s after suiteStart, or 5s before the
+// go test -timeout deadline when that comes first.
+func suiteDeadline(t *testing.T) time.Time {
+	deadline := suiteStart.Add(110 * time.Second)
+	if d, ok := t.Deadline(); ok && d.Add(-5*time.Second).Before(deadline) {
+		deadline = d.Add(-5 * time.Second)
+	}
+	return deadline
+}
+
 // buildBinary builds the qqconnect command into dir and returns its path.
 func buildBinary(ctx context.Context, t *testing.T, dir string) string {
 	t.Helper()

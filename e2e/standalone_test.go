@@ -54,12 +54,7 @@ func TestStandalone(t *testing.T) {
 	execPath := chromiumPath(t)
 	start := time.Now()
 
-	// The whole test, build included, must end well within two minutes.
-	deadline := time.Now().Add(110 * time.Second)
-	if d, ok := t.Deadline(); ok && d.Add(-5*time.Second).Before(deadline) {
-		deadline = d.Add(-5 * time.Second)
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	ctx, cancel := context.WithDeadline(context.Background(), suiteDeadline(t))
 	t.Cleanup(cancel) // registered first, so it runs after the server and browser cleanups
 
 	srv := startServer(ctx, t)

@@ -14,6 +14,10 @@ const (
 	PluginEnable  = "plugin-enable"
 	RefreshCache  = "refresh-cache"
 	FixGuestGroup = "fix-guest-group"
+
+	// Member actions: they take Args.UID and nothing else.
+	MemberUnbind    = "member-unbind"
+	MemberBlacklist = "member-blacklist"
 )
 
 // ActionInfo describes one repair action for the admin pages and the CLI.
@@ -24,6 +28,7 @@ type ActionInfo struct {
 	Description string // Chinese, then English
 	NeedsArgs   bool   // set-app-key: AppID + AppKey
 	Destructive bool   // removes or overwrites a value the site may need
+	Member      bool   // acts on one member: needs Args.UID (the CLI's --uid); the generic repair list skips these
 }
 
 // Title is "中文 / English".
@@ -32,25 +37,31 @@ func (a ActionInfo) Title() string { return a.TitleZH + " / " + a.TitleEN }
 var actions = []ActionInfo{
 	{ClearSiteKey, "清除云平台站点ID/KEY", "Clear the cloud-platform site ID/key",
 		"my_siteid、my_sitekey 置空，cloud_status 置 0：云平台状态回到“尚未开通云平台”，消除 “Cloud status error” (52101)。 / Empties my_siteid and my_sitekey and sets cloud_status to 0, so the cloud platform reads as not opened and the 52101 “Cloud status error” goes away.",
-		false, true},
+		false, true, false},
 	{ClearAppKey, "清除 QQ互联 AppID/AppKey", "Clear the QQ Connect AppID/AppKey",
 		"connectappid、connectappkey 置空：QQ 登录停止工作，直到重新填写。 / Empties connectappid and connectappkey: QQ login stops until new ones are set.",
-		false, true},
+		false, true, false},
 	{SetAppKey, "设置 QQ互联 AppID/AppKey", "Set the QQ Connect AppID/AppKey",
 		"写入新的 AppID（6–12 位数字）和 AppKey（32 位十六进制），同时更新 setting 缓存。 / Writes a new AppID (6–12 digits) and AppKey (32 hex characters) into the settings and the setting cache.",
-		true, true},
+		true, true, false},
 	{PluginDisable, "关闭 QQ互联插件", "Disable the QQ Connect plugin",
 		"与 Discuz 后台“关闭”相同：available=0，并从 setting 缓存移除 qqconnect 的全部挂载点；移除的内容会保存，以便重新开启。 / Same as Discuz's own 关闭: available=0 and every qqconnect hook removed from the setting cache; what is removed is kept so enabling restores it.",
-		false, true},
+		false, true, false},
 	{PluginEnable, "开启 QQ互联插件", "Enable the QQ Connect plugin",
 		"与 Discuz 后台“启用”相同：available=1，并把 qqconnect 的挂载点和 connect 设置放回 setting 缓存。 / Same as Discuz's own 启用: available=1, and the qqconnect hooks and the connect settings put back into the setting cache.",
-		false, false},
+		false, false, false},
 	{RefreshCache, "刷新 setting 缓存中 QQ互联相关的值", "Refresh the QQ Connect values of the setting cache",
 		"按 pre_common_setting 和 pre_common_plugin 重写 setting 缓存中 qqconnect 负责的键，其余键保持不变。 / Rewrites the keys qqconnect owns in the setting cache from pre_common_setting and pre_common_plugin; every other key stays as it is.",
-		false, false},
+		false, false, false},
 	{FixGuestGroup, "修复 QQ游客 用户组", "Repair the QQ guest usergroup",
 		"与云平台诊断工具的“点击修复”相同：connect.guest_groupid 指向的用户组不存在时，新建特殊用户组“QQ游客”并写入 guest_groupid。 / Same as the cloud doctor's 点击修复: when the group in connect.guest_groupid is missing, creates the special group “QQ游客” and stores its id in guest_groupid.",
-		false, false},
+		false, false, false},
+	{MemberUnbind, "解除会员的QQ绑定", "Unbind a member's QQ",
+		"与 Discuz 后台会员编辑的“解除绑定”相同：写绑定日志 type=2，conisbind 置 0，删除 pre_common_member_connect 行和 qqconnect 的 identity 行；通过QQ注册的账号（conisregister=1）不能由管理员解绑。 / Same as the 解除绑定 of Discuz's member editor: bind log type 2, conisbind=0, the pre_common_member_connect row and qqconnect's identity row deleted; accounts created through QQ (conisregister=1) cannot be unbound by an admin.",
+		false, true, true},
+	{MemberBlacklist, "解绑并禁止此QQ", "Unbind and ban the member's QQ",
+		"与 Discuz 后台会员编辑的“QQ黑名单”相同：解除绑定（通过QQ注册的账号也可以），并把该QQ的 openid 写入 pre_common_uin_black，此后不能再用它登录或绑定。 / Same as the uinblack switch of Discuz's member editor: unbinds (accounts created through QQ too) and adds the QQ's openid to pre_common_uin_black, so it can no longer log in or bind.",
+		false, true, true},
 }
 
 // Actions lists every repair action in a stable order.
@@ -68,13 +79,13 @@ func Action(id string) (ActionInfo, bool) {
 	return ActionInfo{}, false
 }
 
-// Args are the arguments of set-app-key; every other action takes none.
+// Args are the arguments of set-app-key (AppID, AppKey) and of the member
+// actions (UID); every other action takes none.
 type Args struct {
 	AppID  string
 	AppKey string // secret
-	// UID is the member of a member action. The admin pages pass it for
-	// member-unbind / member-blacklist, which this package does not
-	// implement (yet): they end in ErrUnknownAction.
+	// UID is the member of member-unbind / member-blacklist (required
+	// there, refused everywhere else).
 	UID int64
 }
 
@@ -85,13 +96,26 @@ var (
 
 // checkArgs validates the arguments of an action (before anything is read).
 func checkArgs(action string, args Args) (Args, error) {
-	if _, ok := Action(action); !ok {
+	info, ok := Action(action)
+	if !ok {
 		return args, ErrUnknownAction.with("未知的修复操作 "+quote(action), "unknown repair action "+quote(action)+" (want one of "+actionList()+")")
 	}
 	args.AppID, args.AppKey = strings.TrimSpace(args.AppID), strings.TrimSpace(args.AppKey)
-	if action != SetAppKey {
-		if args.AppID != "" || args.AppKey != "" || args.UID != 0 {
+	if info.Member {
+		switch {
+		case args.AppID != "" || args.AppKey != "":
 			return args, ErrBadArgs.with(action+" 不接受 AppID/AppKey 参数", action+" takes no AppID/AppKey")
+		case args.UID <= 0:
+			return args, ErrBadArgs.with(action+" 需要会员的 UID（--uid）", action+" needs the member's uid (--uid)")
+		}
+		return args, nil
+	}
+	if action != SetAppKey {
+		if args.AppID != "" || args.AppKey != "" {
+			return args, ErrBadArgs.with(action+" 不接受 AppID/AppKey 参数", action+" takes no AppID/AppKey")
+		}
+		if args.UID != 0 {
+			return args, ErrBadArgs.with(action+" 不接受会员参数", action+" takes no member (--uid)")
 		}
 		return args, nil
 	}

@@ -22,6 +22,19 @@ type cacheWarner interface {
 	Warning() string
 }
 
+// keyInvalidator is implemented by invalidators that can drop any key of
+// Discuz's memory cache, e.g. the cached rows of a member
+// (<prefix>common_member_<uid>, discuz.md §7.3 item 6).
+type keyInvalidator interface {
+	InvalidateKeys(ctx context.Context, names ...string) error
+}
+
+// rowWarner is implemented by invalidators that cannot drop a member's
+// cached rows: the text goes into Plan.Warnings of the member actions.
+type rowWarner interface {
+	RowWarning() string
+}
+
 // redisTimeout bounds every Redis call.
 const redisTimeout = 3 * time.Second
 
@@ -34,6 +47,7 @@ type RedisInvalidator struct {
 	client *redis.Client
 	addr   string
 	db     int
+	prefix string
 	key    string
 }
 
@@ -45,7 +59,7 @@ func NewRedisInvalidator(addr, password string, db int, prefix string) CacheInva
 			DialTimeout: redisTimeout, ReadTimeout: redisTimeout, WriteTimeout: redisTimeout,
 			MaxRetries: 1, PoolSize: 2,
 		}),
-		addr: addr, db: db, key: prefix + "setting",
+		addr: addr, db: db, prefix: prefix, key: prefix + "setting",
 	}
 }
 
@@ -55,6 +69,23 @@ func (r *RedisInvalidator) InvalidateSetting(ctx context.Context) error {
 	defer cancel()
 	if err := r.client.Del(ctx, r.key).Err(); err != nil {
 		return fmt.Errorf("redis %s db %d: DEL %s: %w", r.addr, r.db, r.key, err)
+	}
+	return nil
+}
+
+// InvalidateKeys runs DEL <prefix>name… with a deadline.
+func (r *RedisInvalidator) InvalidateKeys(ctx context.Context, names ...string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, redisTimeout)
+	defer cancel()
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = r.prefix + n
+	}
+	if err := r.client.Del(ctx, keys...).Err(); err != nil {
+		return fmt.Errorf("redis %s db %d: DEL %s: %w", r.addr, r.db, strings.Join(keys, " "), err)
 	}
 	return nil
 }
@@ -113,4 +144,16 @@ func (m *ManualInvalidator) Warning() string {
 	}
 	return "Discuz 使用 " + strings.Join(c, "、") + "，qqconnect 无法清除：修改后请在 Discuz 后台运行 工具 → 更新缓存 / Discuz uses the " +
 		strings.Join(c, " and ") + ", which qqconnect cannot clear: after the change run 工具 → 更新缓存 in Discuz's admin panel"
+}
+
+// RowWarning asks the admin to flush Discuz's memory cache, which may keep
+// a member's old rows (common_member, common_member_connect) until they
+// expire; the file cache holds no member rows.
+func (m *ManualInvalidator) RowWarning() string {
+	if len(m.Memory) == 0 {
+		return ""
+	}
+	mem := strings.Join(m.Memory, ", ")
+	return "Discuz 使用内存缓存 " + mem + "，其中可能仍有该会员修改前的数据行（common_member_<uid>、common_member_connect_<uid>），qqconnect 无法清除：需要立即生效时请清空该缓存，否则等它们过期 / Discuz's memory cache (" + mem +
+		") may still hold the member's old rows (common_member_<uid>, common_member_connect_<uid>), which qqconnect cannot clear: flush that cache if the change must show at once, or wait for them to expire"
 }

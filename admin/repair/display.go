@@ -19,6 +19,9 @@ const absent = "(absent)"
 func (r *Repairer) changes(s *snapshot) []Change {
 	t := r.Store.T
 	var out []Change
+	if s.Member != nil {
+		out = append(out, r.memberChanges(s.Member)...)
+	}
 	for _, op := range s.Settings {
 		out = append(out, Change{Where: t.Discuz("common_setting"), Key: op.Key,
 			Before: showSetting(op.Key, op.Before), After: showSetting(op.Key, op.After), Secret: secretKeys[op.Key]})

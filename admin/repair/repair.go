@@ -54,6 +54,7 @@ type Plan struct {
 	Changes  []Change
 	Notes    []string // facts: values already right, ids chosen, …
 	Warnings []string // what the admin must still do or know
+	Target   string   // the audit entry's target ("" = the tables changed), e.g. "uid 5 (alice)"
 }
 
 // Actor is who runs an action (audit log: who, from where).
@@ -103,9 +104,12 @@ func (r *Repairer) log() *slog.Logger {
 	return slog.Default()
 }
 
-// tables are every table a repair may write, for the unit of work.
-func (r *Repairer) tables() []string {
+// tablesFor are every table action may write, for the unit of work.
+func (r *Repairer) tablesFor(action string) []string {
 	t := r.Store.T
+	if isMemberAction(action) {
+		return r.memberTables()
+	}
 	return []string{t.Discuz("common_setting"), t.Discuz("common_syscache"), t.Discuz("common_plugin"),
 		t.Discuz("common_usergroup"), t.Discuz("common_usergroup_field"), t.Own("meta"), t.Own("audit")}
 }
@@ -121,6 +125,7 @@ type snapshot struct {
 	Groups   []groupOp   `json:"groups,omitempty"`
 	Meta     []metaOp    `json:"meta,omitempty"`
 	Cache    []cacheOp   `json:"cache,omitempty"`
+	Member   *memberOp   `json:"member,omitempty"` // member-unbind, member-blacklist (member.go)
 }
 
 // opt is a row value that may not exist.
@@ -168,7 +173,8 @@ type cacheOp struct {
 }
 
 func (s *snapshot) empty() bool {
-	return len(s.Settings) == 0 && s.Plugin == nil && len(s.Groups) == 0 && len(s.Meta) == 0 && len(s.Cache) == 0
+	return len(s.Settings) == 0 && s.Plugin == nil && len(s.Groups) == 0 && len(s.Meta) == 0 && len(s.Cache) == 0 &&
+		(s.Member == nil || s.Member.empty())
 }
 
 // work is one computed change.
@@ -221,7 +227,7 @@ func (r *Repairer) Apply(ctx context.Context, action string, args Args, actor Ac
 		entry     *models.AuditEntry
 		executing bool
 	)
-	err = r.Store.Unit(ctx, r.tables(), func(u *models.Unit) error {
+	err = r.Store.Unit(ctx, r.tablesFor(action), func(u *models.Unit) error {
 		var err error
 		if w, err = r.build(ctx, u.Tx(), action, args); err != nil {
 			return err
@@ -250,14 +256,20 @@ func (r *Repairer) Apply(ctx context.Context, action string, args Args, actor Ac
 		r.log().Info("repair applied", "action", action, "audit", entry.ID, "changes", len(plan.Changes),
 			"actor", actor.Name, "uid", actor.UID, "ip", actor.IP, "source", actor.Source)
 	}
-	r.invalidate(ctx, plan)
+	r.invalidate(ctx, w)
 	return entry, plan, nil
 }
 
-// invalidate drops Discuz's memory copy of the setting cache. The database
-// change is already committed: a failure becomes a warning, not an error.
-func (r *Repairer) invalidate(ctx context.Context, plan *Plan) {
+// invalidate drops Discuz's memory copy of what w changed: the setting
+// cache, or a member's cached rows. The database change is already
+// committed: a failure becomes a warning, not an error.
+func (r *Repairer) invalidate(ctx context.Context, w *work) {
 	if r.Cache == nil {
+		return
+	}
+	plan := w.plan
+	if w.snap.Member != nil {
+		r.invalidateMember(ctx, w.snap.Member.UID, plan)
 		return
 	}
 	if err := r.Cache.InvalidateSetting(ctx); err != nil {
@@ -269,6 +281,9 @@ func (r *Repairer) invalidate(ctx context.Context, plan *Plan) {
 
 // build reads the current state (inside tx when given) and computes action.
 func (r *Repairer) build(ctx context.Context, tx *gorm.DB, action string, args Args) (*work, error) {
+	if isMemberAction(action) {
+		return r.buildMember(ctx, tx, action, args)
+	}
 	b := &builder{r: r, ctx: ctx, tx: tx, s: r.Store, w: &work{snap: snapshot{Format: snapshotFormat, Action: action}}}
 	if err := b.load(); err != nil {
 		return nil, err
@@ -604,6 +619,22 @@ func (r *Repairer) execute(ctx context.Context, u *models.Unit, w *work, entry *
 		}
 		u.OnUndo(func(db *gorm.DB) error { return writeMeta(bg, s, db, op.Key, op.Before) })
 	}
+	if m := w.snap.Member; m != nil && !m.empty() {
+		if err := r.executeMember(ctx, u, m); err != nil {
+			return err
+		}
+		// the snapshot now holds the keys and rows as the database stored
+		// them (the new bind log's mblid): seal it again
+		if entry.UndoData != "" {
+			plain, err := json.Marshal(&w.snap)
+			if err != nil {
+				return err
+			}
+			if entry.UndoData, err = seal(r.Authkey, entry.Action, plain); err != nil {
+				return err
+			}
+		}
+	}
 	if err := s.InsertAudit(ctx, tx, entry); err != nil {
 		return err
 	}
@@ -695,6 +726,9 @@ func (r *Repairer) baseEntry(action string, actor Actor, plan *Plan) *models.Aud
 	target := pluginID
 	if len(where) > 0 {
 		target = strings.Join(where, ", ")
+	}
+	if plan != nil && plan.Target != "" {
+		target = plan.Target
 	}
 	return &models.AuditEntry{
 		At: r.now().Unix(), ActorUID: actor.UID, ActorName: cut(actor.Name, 64), ActorIP: cut(actor.IP, 45),

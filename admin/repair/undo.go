@@ -67,7 +67,7 @@ func (r *Repairer) undo(ctx context.Context, auditID int64, actor Actor, force b
 		entry     *models.AuditEntry
 		executing bool
 	)
-	err = r.Store.Unit(ctx, r.tables(), func(u *models.Unit) error {
+	err = r.Store.Unit(ctx, r.tablesFor(snap.Action), func(u *models.Unit) error {
 		var (
 			conflicts []string
 			err       error
@@ -93,7 +93,7 @@ func (r *Repairer) undo(ctx context.Context, auditID int64, actor Actor, force b
 	}
 	r.log().Info("repair undone", "audit", auditID, "undo_audit", entry.ID, "action", snap.Action, "force", force,
 		"actor", actor.Name, "uid", actor.UID, "ip", actor.IP, "source", actor.Source)
-	r.invalidate(ctx, w.plan)
+	r.invalidate(ctx, w)
 	if len(w.plan.Warnings) > 0 {
 		r.log().Warn("undo warnings", "audit", entry.ID, "warnings", strings.Join(w.plan.Warnings, " | "))
 	}
@@ -235,7 +235,18 @@ func (r *Repairer) buildUndo(ctx context.Context, tx *gorm.DB, e *models.AuditEn
 			w.cache = cache
 		}
 	}
+	if snap.Member != nil {
+		m, err := r.undoMember(ctx, tx, snap.Member, conflict)
+		if err != nil {
+			return nil, nil, err
+		}
+		w.snap.Member = m
+	}
 	w.plan = &Plan{Action: fmt.Sprintf("%s #%d (%s)", undoAction, e.ID, snap.Action), Changes: r.changes(&w.snap)}
+	if w.snap.Member != nil {
+		w.plan.Target = w.snap.Member.target()
+		w.plan.Warnings = append(w.plan.Warnings, r.memberWarnings(snap.Member, false)...)
+	}
 	if w.snap.empty() {
 		w.plan.Notes = append(w.plan.Notes, "所有值已是修改前的值 / every value already holds its previous value")
 	}
