@@ -67,13 +67,14 @@ func newTestSite(t *testing.T, version string, env map[string]string) *testSite 
 
 	authkey := randHex(t, 16)
 	vars := map[string]string{
-		"QQCONNECT_DB_DRIVER":   "mysql",
-		"QQCONNECT_DB_DSN":      db.DSN,
-		"QQCONNECT_AUTHKEY":     authkey,
-		"QQCONNECT_PUBLIC_URL":  publicURL,
-		"QQCONNECT_ADDR":        ln.Addr().String(),
-		"QQCONNECT_QQ_API_BASE": qqSrv.URL,
-		"QQCONNECT_COOKIE_PRE":  "OqGo_",
+		"QQCONNECT_DB_DRIVER":      "mysql",
+		"QQCONNECT_DB_DSN":         db.DSN,
+		"QQCONNECT_AUTHKEY":        authkey,
+		"QQCONNECT_PUBLIC_URL":     publicURL,
+		"QQCONNECT_ADDR":           ln.Addr().String(),
+		"QQCONNECT_QQ_API_BASE":    qqSrv.URL,
+		"QQCONNECT_QZONE_API_BASE": qqSrv.URL,
+		"QQCONNECT_COOKIE_PRE":     "OqGo_",
 	}
 	for k, v := range env {
 		vars[k] = v

@@ -722,8 +722,10 @@ func (s *Sandbox) handleO1AccessToken(w http.ResponseWriter, r *http.Request) {
 		s.writeO1Error(w, "access_token", app.AppID, e)
 		return
 	}
+	// Discuz keeps the pair in conuin char(40) / conuinsecret char(16): QQ's
+	// access-token secrets were 16 characters.
 	access, err1 := s.randHex(16)
-	accessSecret, err2 := s.randHex(16)
+	accessSecret, err2 := s.randHex(8)
 	if err1 != nil || err2 != nil {
 		s.log.Error("sandbox oauth1 random", "err", err1, "err2", err2)
 		s.writeO1Error(w, "access_token", app.AppID, o1Err(o1ErrSystem))

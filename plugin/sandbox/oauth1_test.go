@@ -69,7 +69,7 @@ const (
 
 var (
 	o1RequestRE = regexp.MustCompile(`^oauth_token=([0-9A-F]{32})&oauth_token_secret=([0-9A-F]{32})$`)
-	o1AccessRE  = regexp.MustCompile(`^oauth_token=([0-9A-F]{32})&oauth_token_secret=([0-9A-F]{32})&openid=([0-9A-F]{32})&oauth_signature=([A-Za-z0-9%]{28,})&oauth_vericode=([0-9A-F]{16})&timestamp=([0-9]+)$`)
+	o1AccessRE  = regexp.MustCompile(`^oauth_token=([0-9A-F]{32})&oauth_token_secret=([0-9A-F]{16})&openid=([0-9A-F]{32})&oauth_signature=([A-Za-z0-9%]{28,})&oauth_vericode=([0-9A-F]{16})&timestamp=([0-9]+)$`)
 )
 
 // o1Proto returns the protocol parameters QQ's SDK sends, fresh nonce included.
