@@ -70,14 +70,20 @@ func (a *Admin) action(id string) (repair.ActionInfo, bool) {
 
 // RepairIndex is GET /admin/repair: the list of actions.
 func (a *Admin) RepairIndex(c *gin.Context) {
-	a.render(c, http.StatusOK, "admin_repair.html", "修复 / Repair", repairView{Actions: repair.Actions()}, nil)
+	var list []repair.ActionInfo
+	for _, ai := range repair.Actions() {
+		if !ai.Member { // member actions start from the member bindings page
+			list = append(list, ai)
+		}
+	}
+	a.render(c, http.StatusOK, "admin_repair.html", "修复 / Repair", repairView{Actions: list}, nil)
 }
 
 // RepairPreview is GET /admin/repair/:action (and POST …/preview for
 // set-app-key): every value before → after, and the confirmation form.
 func (a *Admin) RepairPreview(c *gin.Context) {
 	ai, ok := a.action(c.Param("action"))
-	if !ok {
+	if !ok || ai.Member {
 		a.refuse(c, http.StatusNotFound, "没有这个修复操作", "No such repair action.")
 		return
 	}
@@ -118,7 +124,7 @@ func (a *Admin) RepairPreview(c *gin.Context) {
 // password, one unit of work, audit record, then Post/Redirect/Get.
 func (a *Admin) RepairApply(c *gin.Context) {
 	ai, ok := a.action(c.Param("action"))
-	if !ok {
+	if !ok || ai.Member {
 		a.refuse(c, http.StatusNotFound, "没有这个修复操作", "No such repair action.")
 		return
 	}

@@ -9,6 +9,9 @@
 //     / usergroup rows, patches the `setting` row of pre_common_syscache in
 //     place exactly as ../shared/docs/discuz-cache.md §7 says, and inserts
 //     the audit row; then Discuz's memory cache is invalidated.
+//   - The member actions (member-unbind, member-blacklist; member.go) write
+//     a member's QQ binding rows instead, the same way: plan, one unit of
+//     work with the audit row, undo.
 //   - Undo: restores exactly the previous values of everything an audited
 //     change touched, provided they still hold the values the change wrote.
 //

@@ -20,7 +20,8 @@ import (
 // pre_common_setting rows (deleting the ones it created), the plugin's
 // available flag, the usergroup it created, qqconnect's saved fragments, and
 // the touched top-level keys of the cached setting array, byte for byte and
-// at their old positions (removing the keys it added). It refuses with
+// at their old positions (removing the keys it added), and for the member
+// actions the member's rows (member.go). It refuses with
 // ErrConflict when any of those values no longer holds what the change
 // wrote (see ForceUndo), with ErrAlreadyUndone for an entry undone before,
 // and ErrNotUndoable for an entry without undo data. The undo is itself
