@@ -132,3 +132,46 @@ func TestAdminSignInRateLimit(t *testing.T) {
 		t.Fatalf("%d sessions after refused sign-ins", n)
 	}
 }
+
+// TestAdminMembers: find a member, see the binding, unbind and ban through
+// the admin page; both are audited and undoable.
+func TestAdminMembers(t *testing.T) {
+	s, adminB := adminSite(t)
+	uid := s.addMember("frank", "frank-pw-1", 10)
+	b := s.browser()
+	b.qqLogin("33001", "/")
+	if resp, body := b.post("/connect/qq/bind", "/connect/qq/bind", url.Values{"username": {"frank"}, "password": {"frank-pw-1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bind: %d %.300s", resp.StatusCode, body)
+	}
+	if resp, _ := adminB.adminLogin("root", "root-pw-123"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatal("admin sign-in failed")
+	}
+	openid := strings.ToUpper(sandboxOpenID(s, "33001"))
+	for _, q := range []string{"frank", openid, "fra"} {
+		_, page := adminB.get("/admin/members?q=" + url.QueryEscape(q))
+		if !strings.Contains(page, openid) || !strings.Contains(page, "企鹅33001") {
+			t.Fatalf("search %q does not show the binding: %.400s", q, page)
+		}
+	}
+	token := csrfOf(adminB, "/admin/members?q=frank")
+	resp, _ := adminB.do(http.MethodPost, "/admin/members/"+itoa(uid)+"/blacklist", url.Values{"_csrf": {token}}, nil)
+	m := auditRe.FindStringSubmatch(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || m == nil {
+		t.Fatalf("blacklist: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if s.count("SELECT count(*) FROM pre_common_uin_black WHERE uin=? AND uid=?", openid, uid) != 1 ||
+		s.count("SELECT count(*) FROM pre_common_member_connect WHERE uid=?", uid) != 0 ||
+		s.count("SELECT count(*) FROM pre_connect_memberbindlog WHERE uid=? AND type=2", uid) != 1 {
+		t.Fatal("unbind + ban rows not as Discuz writes them")
+	}
+	// The banned QQ can no longer log in.
+	if _, body := s.browser().qqLogin("33001", "/"); !strings.Contains(body, "已被本站禁止登录") {
+		t.Fatal("banned QQ still logs in")
+	}
+	if resp, _ := adminB.do(http.MethodPost, "/admin/audit/"+m[1]+"/undo", url.Values{"_csrf": {token}}, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("undo ban: %d", resp.StatusCode)
+	}
+	if s.count("SELECT count(*) FROM pre_common_uin_black") != 0 || s.count("SELECT count(*) FROM pre_common_member_connect WHERE uid=? AND conopenid=?", uid, openid) != 1 {
+		t.Fatal("undo did not restore the binding")
+	}
+}

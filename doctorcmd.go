@@ -26,6 +26,7 @@ func doctorEnv(cfg *config.Config, app *App, dbErr error) *doctor.Env {
 		MemoryPrefix:  cfg.MemoryPrefix,
 		CacheType:     cfg.CacheType,
 		MemoryOther:   cfg.MemoryOther,
+		Protocol:      cfg.QQProtocol,
 	}
 	if app != nil {
 		env.Store = app.Store

@@ -7,8 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"qqconnect/admin/doctor"
+	"qqconnect/admin/repair"
 	"qqconnect/internal/testdb"
+	"qqconnect/models"
 	"qqconnect/plugin/sandbox"
 )
 
@@ -90,6 +94,36 @@ func TestCloudEraOAuth1(t *testing.T) {
 	}
 	if n := s.count("SELECT count(*) FROM pre_common_member_connect WHERE uid=? AND conuin<>? AND conuin<>''", uid, before); n != 1 {
 		t.Fatal("login did not refresh conuin")
+	}
+
+	// The doctor offers the switch to OAuth 2.0; after it the same member
+	// logs in through graph.qq.com by openid, and undo switches back.
+	if err := models.SeedDemoSettingCache(t.Context(), s.App.Store, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rep := doctor.Run(t.Context(), doctorEnv(s.App.Cfg, s.App, nil))
+	var proto doctor.Result
+	for _, c := range rep.Checks {
+		if c.ID == "qq_protocol" {
+			proto = c
+		}
+	}
+	if proto.Status != doctor.Warn || proto.Repair != repair.SwitchOAuth2 {
+		t.Fatalf("doctor qq_protocol: %+v", proto)
+	}
+	entry, _, err := newRepairer(s.App).Apply(t.Context(), repair.SwitchOAuth2, repair.Args{}, repair.Actor{Name: "test", Source: "cli"})
+	if err != nil || entry == nil {
+		t.Fatalf("switch-oauth2: %v", err)
+	}
+	b3 := s.browser()
+	if resp, body := b3.qqLogin("11001", "/"); resp.StatusCode != http.StatusFound || b3.discuzLogin() != uid {
+		t.Fatalf("OAuth 2.0 login after the switch: %d %.300s", resp.StatusCode, body)
+	}
+	if _, err := newRepairer(s.App).Undo(t.Context(), entry.ID, repair.Actor{Name: "test", Source: "cli"}); err != nil {
+		t.Fatalf("undo switch: %v", err)
+	}
+	if resp, _ := s.browser().get("/connect/qq/login?referer=/"); !strings.Contains(resp.Header.Get("Location"), "/oauth/qzoneoauth_authorize?") {
+		t.Fatalf("after undo the site should use OAuth 1.0 again: %q", resp.Header.Get("Location"))
 	}
 }
 

@@ -286,3 +286,7 @@ func (s *testSite) count(query string, args ...any) int {
 type tlog struct{ t *testing.T }
 
 func (w tlog) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+
+func sandboxOpenID(s *testSite, qq string) string { return sandbox.OpenID(s.AppID, qq) }
+
+func itoa(n int64) string { return fmt.Sprint(n) }

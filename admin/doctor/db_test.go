@@ -50,6 +50,17 @@ var x35Cases = []dbCase{
 	{name: "given unknown version", fixture: fxOn, env: func(e *Env) { e.DiscuzVersion = "X2.5" }, id: "discuz_version",
 		want: want{status: Warn, contains: []string{`"X2.5"`}}},
 
+	// qq_protocol: the on fixture's connect has oauth2 i:0.
+	{name: "X3.5 always OAuth 2.0", fixture: fxOn, id: "qq_protocol",
+		want: want{status: OK, contains: []string{"OAuth 2.0", "X3.4 and later"}}},
+	{name: "cloud era with falsy oauth2", fixture: fxOn, env: cloudEraEnv, id: "qq_protocol",
+		want: want{status: Warn, repair: RepairSwitchOAuth2, contains: []string{"OAuth 1.0", "retired"}}},
+	{name: "cloud era with oauth2=1", fixture: fxOn, env: cloudEraEnv,
+		setup: []string{`UPDATE pre_common_setting SET svalue=REPLACE(svalue, 's:6:"oauth2";i:0;', 's:6:"oauth2";i:1;') WHERE skey='connect'`},
+		id: "qq_protocol", want: want{status: OK, contains: []string{"connect.oauth2 = 1"}}},
+	{name: "forced oauth1", fixture: fxOn, env: func(e *Env) { e.Protocol = "oauth1" }, id: "qq_protocol",
+		want: want{status: Warn, contains: []string{"QQCONNECT_QQ_PROTOCOL=oauth1"}}},
+
 	// plugin_row
 	{name: "plugin enabled", fixture: fxOn, id: "plugin_row",
 		want: want{status: OK, contains: []string{"2.1.7", "enabled"}}},

@@ -48,6 +48,7 @@ const (
 	RepairSetAppKey     = "set-app-key"
 	RepairRefreshCache  = "refresh-cache"
 	RepairFixGuestGroup = "fix-guest-group"
+	RepairSwitchOAuth2  = "switch-oauth2"
 )
 
 // Result is one check's outcome. Detail and Fix are one line each and never
@@ -95,6 +96,7 @@ type Env struct {
 	QQAPIBase     string // QQCONNECT_QQ_API_BASE, default https://graph.qq.com
 	DiscuzVersion string // DISCUZ_VERSION from DISCUZ_ROOT; "" = unknown (guessed from the schema)
 	Sandbox       bool
+	Protocol      string // QQCONNECT_QQ_PROTOCOL: "auto" (default), "oauth2" or "oauth1"
 
 	// Discuz's memory/file cache configuration (config_global.php).
 	MemoryRedis  string   // host:port of the redis memory cache, "" when none
@@ -172,6 +174,7 @@ var checks = []check{
 	{"qq_https", "QQ互联接口测试", "QQ HTTPS reachability", checkQQHTTPS},
 	{"clock_skew", "服务器时间检查", "Server clock", checkClockSkew},
 	{"retired_hosts", "已停用的腾讯接口", "Retired Tencent hosts", checkRetiredHosts},
+	{"qq_protocol", "QQ登录协议", "QQ login protocol", checkProtocol},
 	{"redirect_uri", "回调地址", "OAuth redirect_uri", checkRedirectURI},
 	{"memory_cache", "内存缓存", "Discuz memory cache", checkMemoryCache},
 	{"bindings", "QQ绑定数据", "QQ bindings", checkBindings},

@@ -14,6 +14,7 @@ const (
 	PluginEnable  = "plugin-enable"
 	RefreshCache  = "refresh-cache"
 	FixGuestGroup = "fix-guest-group"
+	SwitchOAuth2  = "switch-oauth2"
 
 	// Member actions: they take Args.UID and nothing else.
 	MemberUnbind    = "member-unbind"
@@ -55,6 +56,9 @@ var actions = []ActionInfo{
 		false, false, false},
 	{FixGuestGroup, "修复 QQ游客 用户组", "Repair the QQ guest usergroup",
 		"与云平台诊断工具的“点击修复”相同：connect.guest_groupid 指向的用户组不存在时，新建特殊用户组“QQ游客”并写入 guest_groupid。 / Same as the cloud doctor's 点击修复: when the group in connect.guest_groupid is missing, creates the special group “QQ游客” and stores its id in guest_groupid.",
+		false, false, false},
+	{SwitchOAuth2, "切换到 QQ 登录 OAuth 2.0", "Switch QQ login to OAuth 2.0",
+		"腾讯已停用云平台时代的 Qzone OAuth 1.0。把 connect 设置的 oauth2 置为 1，X3.2/X3.3 站点从此使用 OAuth 2.0；已绑定的会员按 openid 照常登录。 / Tencent has retired the Qzone OAuth 1.0 of the cloud era. Sets oauth2=1 in the connect setting so an X3.2/X3.3 site uses OAuth 2.0; bound members keep logging in by openid.",
 		false, false, false},
 	{MemberUnbind, "解除会员的QQ绑定", "Unbind a member's QQ",
 		"与 Discuz 后台会员编辑的“解除绑定”相同：写绑定日志 type=2，conisbind 置 0，删除 pre_common_member_connect 行和 qqconnect 的 identity 行；通过QQ注册的账号（conisregister=1）不能由管理员解绑。 / Same as the 解除绑定 of Discuz's member editor: bind log type 2, conisbind=0, the pre_common_member_connect row and qqconnect's identity row deleted; accounts created through QQ (conisregister=1) cannot be unbound by an admin.",

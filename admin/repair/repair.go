@@ -311,6 +311,8 @@ func (r *Repairer) build(ctx context.Context, tx *gorm.DB, action string, args A
 		err = b.refreshCache()
 	case FixGuestGroup:
 		err = b.fixGuestGroup()
+	case SwitchOAuth2:
+		err = b.switchOAuth2()
 	default:
 		return nil, ErrUnknownAction.with("未知的修复操作 "+quote(action), "unknown repair action "+quote(action))
 	}
@@ -525,6 +527,30 @@ func (b *builder) fixGuestGroup() error {
 	}
 	b.warns = append(b.warns, "新用户组需要 Discuz 的 usergroups 缓存：修复后请在 Discuz 后台运行 工具 → 更新缓存 / "+
 		"Discuz lists the new group only after its usergroups cache is rebuilt: run 工具 → 更新缓存 in Discuz's admin panel afterwards")
+	return nil
+}
+
+// switchOAuth2 sets connect.oauth2 = 1, the switch X3.2/X3.3 read to use
+// OAuth 2.0 (discuz.md §3.1), in pre_common_setting and, while the plugin is
+// on, in the cached connect array. Discuz's installer writes it as an int.
+func (b *builder) switchOAuth2() error {
+	connect, err := b.connectSetting()
+	if err != nil {
+		return err
+	}
+	if v, _ := connect.Get("oauth2"); v.Kind == discuz.KindInt && v.Int == 1 {
+		b.notes = append(b.notes, "connect.oauth2 已经是 1：已在使用 OAuth 2.0 / connect.oauth2 is already 1: OAuth 2.0 is in use")
+		return nil
+	}
+	connect.Set("oauth2", discuz.Int(1))
+	b.setSetting("connect", string(discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: connect})))
+	if pluginListed(b.cache) {
+		cc, _ := b.cache.Get("connect")
+		if cc.Kind == discuz.KindArray && cc.Arr != nil && len(cc.Arr.Entries) > 0 {
+			cc.Arr.Set("oauth2", discuz.Int(1))
+		}
+	}
+	b.notes = append(b.notes, "QQ互联 回调地址不变；请确认 QQ互联管理中心里的应用已开通 OAuth 2.0 网站登录 / the callback stays the same; make sure the app in the QQ互联 console has OAuth 2.0 website login")
 	return nil
 }
 
