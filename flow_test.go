@@ -466,3 +466,24 @@ func TestMetricsAndHealth(t *testing.T) {
 		t.Fatal("the AppKey leaked into /metrics")
 	}
 }
+
+// TestUnionIDRefused: without the unionid permission (100048) a QQ user still
+// logs in by openid, no unionid is stored, and the refusal is remembered for
+// the doctor.
+func TestUnionIDRefused(t *testing.T) {
+	s := newTestSite(t, testdb.X35, nil)
+	s.QQ.SetUnionIDAllowed(s.AppID, false)
+	b := s.browser()
+	if resp, body := b.qqLogin("21001", "/"); resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/connect/qq/bind" {
+		t.Fatalf("login without unionid permission: %d %.300s", resp.StatusCode, body)
+	}
+	if resp, _ := b.post("/connect/qq/bind", "/connect/qq/register", url.Values{"username": {"nounion"}, "email": {"n@example.com"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatal("register failed")
+	}
+	if n := s.count("SELECT count(*) FROM pre_qqconnect_identity WHERE openid=? AND unionid IS NULL", sandbox.OpenID(s.AppID, "21001")); n != 1 {
+		t.Fatal("identity should have a NULL unionid")
+	}
+	if n := s.count("SELECT count(*) FROM pre_qqconnect_meta WHERE k='qq_unionid_refused_at' AND v<>''"); n != 1 {
+		t.Fatal("the refusal was not remembered for the doctor")
+	}
+}

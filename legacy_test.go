@@ -149,3 +149,24 @@ func TestLegacyBindingWithOAuth2(t *testing.T) {
 		t.Fatal("binding not normalised to the upper-case openid with the OAuth 2.0 token")
 	}
 }
+
+// TestLegacyRowWithoutOpenID: a very old cloud-era binding that never stored
+// an openid cannot log in by QQ; the member binds again with the password
+// and the old row is replaced.
+func TestLegacyRowWithoutOpenID(t *testing.T) {
+	s := newTestSite(t, testdb.X34, nil)
+	uid := s.addMember("ancient", "ancient-pw-1", 10)
+	s.DB.Exec(t, `INSERT INTO pre_common_member_connect (uid, conuin, conuinsecret, conopenid, conisfeed, conisregister, conuintoken)
+		VALUES (?, 'C0FFEE00C0FFEE00C0FFEE00C0FFEE00C0FF', 'c0ffee00c0ffee00', '', 1, 0, '')`, uid)
+	s.DB.Exec(t, "UPDATE pre_common_member SET conisbind=1 WHERE uid=?", uid)
+	b := s.browser()
+	if resp, _ := b.qqLogin("13001", "/"); resp.Header.Get("Location") != "/connect/qq/bind" {
+		t.Fatalf("an openid-less legacy row matched a QQ login: %q", resp.Header.Get("Location"))
+	}
+	if resp, body := b.post("/connect/qq/bind", "/connect/qq/bind", url.Values{"username": {"ancient"}, "password": {"ancient-pw-1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("re-bind: %d %.300s", resp.StatusCode, body)
+	}
+	if n := s.count("SELECT count(*) FROM pre_common_member_connect WHERE uid=? AND conopenid=? AND conuin=''", uid, sandbox.OpenID(s.AppID, "13001")); n != 1 {
+		t.Fatal("the legacy row was not replaced by the new binding")
+	}
+}

@@ -83,7 +83,14 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID, use
 	}
 	s.recordAttempt(ctx, ip, account, true)
 	if m.ConIsBind == 1 {
-		return nil, "", ErrAccountBound
+		// A cloud-era row without an openid cannot log anyone in: binding again replaces it.
+		mine, err := models.Maybe(s.Store.ConnectByUID(ctx, m.UID))
+		if err != nil {
+			return nil, "", err
+		}
+		if mine == nil || mine.ConOpenID != "" {
+			return nil, "", ErrAccountBound
+		}
 	}
 	if m.GroupID == 8 {
 		return nil, "", ErrAwaitingVerify

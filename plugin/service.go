@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,10 @@ import (
 	"qqconnect/models"
 	"qqconnect/plugin/qq"
 )
+
+// MetaUnionIDRefused is the meta key holding when QQ last refused unionid
+// (100048/100049) for this AppID; the doctor reads it.
+const MetaUnionIDRefused = "qq_unionid_refused_at"
 
 // Lifetimes of the server-side flow records.
 const (
@@ -273,6 +278,10 @@ func (s *Service) exchangeOAuth2(ctx context.Context, cred qq.Credentials, code 
 	}
 	if me.UnionIDUnavailable {
 		s.Log.Warn("QQ refused unionid for this AppID (100048/100049); continuing with openid only")
+		// Remembered for the doctor, which tells the admin how to get the permission.
+		if err := s.Store.SetMeta(ctx, MetaUnionIDRefused, strconv.FormatInt(s.now().Unix(), 10)); err != nil {
+			s.Log.Error("remember the unionid refusal", "err", err)
+		}
 	}
 	return &qqUser{openid: me.OpenID, unionid: me.UnionID, cred: models.QQCred{Token: tok.AccessToken}, expiresIn: tok.ExpiresIn,
 		profile: func(ctx context.Context) (*qq.UserInfo, error) {
@@ -420,7 +429,8 @@ func (s *Service) bindLoggedIn(ctx context.Context, u *qqUser, uid int64, conn *
 	if err != nil {
 		return nil, err
 	}
-	if m.ConIsBind == 1 && mine != nil && !strings.EqualFold(mine.ConOpenID, openid) {
+	// A cloud-era row without an openid cannot log anyone in: binding again replaces it.
+	if m.ConIsBind == 1 && mine != nil && mine.ConOpenID != "" && !strings.EqualFold(mine.ConOpenID, openid) {
 		return nil, ErrAccountBound
 	}
 	s.fillProfile(ctx, u, &id)

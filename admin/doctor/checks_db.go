@@ -479,7 +479,7 @@ func checkBindings(ctx context.Context, r *runner) Result {
 		return dbSkip(err)
 	}
 	conn, member := s.T.Discuz("common_member_connect"), s.T.Discuz("common_member")
-	var rows, bound, orphanFlag, gone, unflagged sql.NullInt64
+	var rows, bound, orphanFlag, gone, unflagged, legacy, noOpenID sql.NullInt64
 	q := func(dst *sql.NullInt64, query string) error {
 		return s.DB.WithContext(ctx).Raw(query).Row().Scan(dst)
 	}
@@ -492,14 +492,21 @@ func checkBindings(ctx context.Context, r *runner) Result {
 		{&orphanFlag, "SELECT COUNT(*) FROM " + member + " m LEFT JOIN " + conn + " c ON c.uid = m.uid WHERE m.conisbind = 1 AND c.uid IS NULL"},
 		{&gone, "SELECT COUNT(*) FROM " + conn + " c LEFT JOIN " + member + " m ON m.uid = c.uid WHERE m.uid IS NULL"},
 		{&unflagged, "SELECT COUNT(*) FROM " + conn + " c JOIN " + member + " m ON m.uid = c.uid WHERE m.conisbind <> 1"},
+		{&legacy, "SELECT COUNT(*) FROM " + conn + " WHERE conuin <> ''"},
+		{&noOpenID, "SELECT COUNT(*) FROM " + conn + " WHERE conopenid = ''"},
 	}
 	for _, st := range steps {
 		if err := q(st.dst, st.query); err != nil {
 			return fail("cannot count bindings: "+err.Error(), "see the database check")
 		}
 	}
-	detail := fmt.Sprintf("%d QQ bindings in %s; %d members with conisbind=1", rows.Int64, conn, bound.Int64)
+	detail := fmt.Sprintf("%d QQ bindings in %s; %d members with conisbind=1; %d legacy cloud-era bindings (OAuth 1.0 token kept in conuin)",
+		rows.Int64, conn, bound.Int64, legacy.Int64)
 	var problems, fixes []string
+	if noOpenID.Int64 > 0 {
+		problems = append(problems, fmt.Sprintf("%d bindings without an openid (very old cloud-era rows): those members cannot log in by QQ", noOpenID.Int64))
+		fixes = append(fixes, "those members log in with their password once and bind QQ again (the old row is replaced)")
+	}
 	if n := gone.Int64 + unflagged.Int64; n > 0 {
 		problems = append(problems, fmt.Sprintf("%d stale bindings (%d whose member is gone, %d whose member has conisbind=0)", n, gone.Int64, unflagged.Int64))
 		fixes = append(fixes, fmt.Sprintf("stale rows are removed when that QQ user next logs in (as Discuz does); to remove them now: DELETE c FROM %s c LEFT JOIN %s m ON m.uid=c.uid WHERE m.uid IS NULL OR m.conisbind<>1", conn, member))

@@ -57,9 +57,15 @@ var x35Cases = []dbCase{
 		want: want{status: Warn, repair: RepairSwitchOAuth2, contains: []string{"OAuth 1.0", "retired"}}},
 	{name: "cloud era with oauth2=1", fixture: fxOn, env: cloudEraEnv,
 		setup: []string{`UPDATE pre_common_setting SET svalue=REPLACE(svalue, 's:6:"oauth2";i:0;', 's:6:"oauth2";i:1;') WHERE skey='connect'`},
-		id: "qq_protocol", want: want{status: OK, contains: []string{"connect.oauth2 = 1"}}},
+		id:    "qq_protocol", want: want{status: OK, contains: []string{"connect.oauth2 = 1"}}},
 	{name: "forced oauth1", fixture: fxOn, env: func(e *Env) { e.Protocol = "oauth1" }, id: "qq_protocol",
 		want: want{status: Warn, contains: []string{"QQCONNECT_QQ_PROTOCOL=oauth1"}}},
+
+	// unionid
+	{name: "unionid never refused", fixture: fxOn, id: "unionid",
+		want: want{status: OK, contains: []string{"have a unionid"}}},
+	{name: "unionid refused", fixture: fxOn, setup: []string{"REPLACE INTO pre_qqconnect_meta (k, v) VALUES ('qq_unionid_refused_at', '1767225600')"},
+		id: "unionid", want: want{status: Warn, contains: []string{"100048", "2026-01-01T00:00:00Z"}, fix: "UnionID"}},
 
 	// plugin_row
 	{name: "plugin enabled", fixture: fxOn, id: "plugin_row",

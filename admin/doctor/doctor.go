@@ -175,6 +175,7 @@ var checks = []check{
 	{"clock_skew", "服务器时间检查", "Server clock", checkClockSkew},
 	{"retired_hosts", "已停用的腾讯接口", "Retired Tencent hosts", checkRetiredHosts},
 	{"qq_protocol", "QQ登录协议", "QQ login protocol", checkProtocol},
+	{"unionid", "UnionID 权限", "UnionID permission", checkUnionID},
 	{"redirect_uri", "回调地址", "OAuth redirect_uri", checkRedirectURI},
 	{"memory_cache", "内存缓存", "Discuz memory cache", checkMemoryCache},
 	{"bindings", "QQ绑定数据", "QQ bindings", checkBindings},
