@@ -60,6 +60,23 @@ func (s *Service) CheckPassword(ctx context.Context, username, password string) 
 	return s.Store.CheckPassword(ctx, username, password)
 }
 
+// ensureOpenIDFree refuses an openid bound to a live member; a stale
+// binding row is removed first, as Discuz does.
+func (s *Service) ensureOpenIDFree(ctx context.Context, openid string) error {
+	conn, err := models.Maybe(s.Store.ConnectByOpenID(ctx, openid))
+	if err != nil || conn == nil {
+		return err
+	}
+	removed, err := s.Store.RepairStaleBinding(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if !removed {
+		return ErrOpenIDBound
+	}
+	return nil
+}
+
 // BindExisting binds the pending QQ identity to an existing account after
 // its password was checked (Gitea's link-account rule: prove the account).
 func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID, username, password, ip string) (*models.Member, string, error) {
@@ -95,14 +112,8 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID, use
 	if m.GroupID == 8 {
 		return nil, "", ErrAwaitingVerify
 	}
-	if conn, err := models.Maybe(s.Store.ConnectByOpenID(ctx, p.OpenID)); err != nil {
+	if err := s.ensureOpenIDFree(ctx, p.OpenID); err != nil {
 		return nil, "", err
-	} else if conn != nil {
-		if removed, err := s.Store.RepairStaleBinding(ctx, conn); err != nil {
-			return nil, "", err
-		} else if !removed {
-			return nil, "", ErrOpenIDBound
-		}
 	}
 	g, err := models.Maybe(s.Store.GuestByOpenID(ctx, p.OpenID))
 	if err != nil {
@@ -167,14 +178,8 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 			return nil, "", ErrUinLimit
 		}
 	}
-	if conn, err := models.Maybe(s.Store.ConnectByOpenID(ctx, p.OpenID)); err != nil {
+	if err := s.ensureOpenIDFree(ctx, p.OpenID); err != nil {
 		return nil, "", err
-	} else if conn != nil {
-		if removed, err := s.Store.RepairStaleBinding(ctx, conn); err != nil {
-			return nil, "", err
-		} else if !removed {
-			return nil, "", ErrOpenIDBound
-		}
 	}
 	if uc, err := models.Maybe(s.Store.UCMemberByUsername(ctx, username)); err != nil {
 		return nil, "", err

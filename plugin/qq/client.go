@@ -294,12 +294,24 @@ func (c *Client) precheck(ep string, cred Credentials, needKey bool) error {
 // transport errors, redacted excerpts).
 func call[T any](ctx context.Context, c *Client, ep, path string, q [][2]string, fresh bool,
 	parse func([]byte) (T, error), secrets ...string) (T, error) {
-	var zero T
 	start := time.Now()
 	body, status, err := c.get(ctx, ep, path, q, fresh)
+	return settle(c, ep, start, body, status, err, parse, false, secrets)
+}
+
+// settle turns one raw answer into the parsed result or a typed error, with
+// the handling every QQ call shares (OAuth 2.0 and 1.0): HTTP status, the
+// endpoint name, secret scrubbing and the Observe hook. renameEndpoint makes
+// the error carry ep even when the parser named another endpoint.
+func settle[T any](c *Client, ep string, start time.Time, body []byte, status int, err error,
+	parse func([]byte) (T, error), renameEndpoint bool, secrets []string) (T, error) {
+	var zero T
 	res := zero
 	if err == nil {
 		res, err = parse(body)
+		if qe, ok := errAs(err); ok && renameEndpoint {
+			qe.Endpoint = ep
+		}
 		if status < 200 || status > 299 {
 			if qe, ok := errAs(err); ok && qe.fromQQ {
 				qe.HTTPStatus = status

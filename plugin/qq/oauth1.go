@@ -319,7 +319,6 @@ func (c *OAuth1Client) UserInfo(ctx context.Context, cred Credentials, tok *OAut
 // and the signature are always scrubbed; secrets adds the call's own.
 func oauth1Call[T any](ctx context.Context, c *OAuth1Client, ep, path string, cred Credentials,
 	extra url.Values, tokenSecret string, parse func([]byte) (T, error), secrets ...string) (T, error) {
-	var zero T
 	start := time.Now()
 	params := url.Values{
 		"oauth_consumer_key":     {cred.AppID},
@@ -337,37 +336,7 @@ func oauth1Call[T any](ctx context.Context, c *OAuth1Client, ep, path string, cr
 	query := normalizedParams(params) + "&oauth_signature=" + PercentEncode(sig)
 
 	body, status, err := c.get(ctx, ep, endpoint, query)
-	res := zero
-	if err == nil {
-		res, err = parse(body)
-		if qe, ok := errAs(err); ok {
-			qe.Endpoint = ep // the parsers name their own endpoint
-		}
-		if status < 200 || status > 299 {
-			if qe, ok := errAs(err); ok && qe.fromQQ {
-				qe.HTTPStatus = status
-			} else {
-				res, err = zero, httpError(ep, status, body)
-			}
-		} else if qe, ok := errAs(err); ok {
-			qe.HTTPStatus = status
-		}
-	}
-	if err != nil {
-		res = zero
-		scrub(err, secrets)
-	}
-	if c.c.observe != nil {
-		code := 0
-		if err != nil {
-			code = -1
-			if qe, ok := errAs(err); ok && qe.fromQQ {
-				code = qe.Code
-			}
-		}
-		c.c.observe(ep, time.Since(start), code)
-	}
-	return res, err
+	return settle(c.c, ep, start, body, status, err, parse, true, secrets)
 }
 
 // get sends the request on the keep-alive-free client (no transport-level
