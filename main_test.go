@@ -1,12 +1,15 @@
 package main
 
 import (
+	"database/sql"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	_ "github.com/glebarez/go-sqlite"
 )
 
 func TestMain(m *testing.M) {
@@ -34,5 +37,48 @@ func TestCommandsAndExitCodes(t *testing.T) {
 		if code != c.code || !strings.Contains(out.String()+errb.String(), c.out) {
 			t.Errorf("%v: exit %d (want %d), output %q lacks %q", c.args, code, c.code, out.String()+errb.String(), c.out)
 		}
+	}
+}
+
+// TestDoctorCommand: `qqconnect doctor --json` prints CONTRACT §1's object and
+// exits 0 when nothing fails, 1 when a check fails, 2 on bad configuration.
+func TestDoctorCommand(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "q.db")
+	env := func(k string) string { return map[string]string{"QQCONNECT_DB_DSN": dsn}[k] }
+	var out, errb strings.Builder
+	code := run([]string{"doctor", "--json"}, env, &out, &errb)
+	var rep struct {
+		OK     bool `json:"ok"`
+		Checks []struct {
+			ID, Title, Status, Detail, Fix string
+			MS                             *float64 `json:"ms"`
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil {
+		t.Fatalf("doctor --json is not one JSON object: %v\n%s", err, out.String())
+	}
+	if code != 0 || !rep.OK || len(rep.Checks) < 15 {
+		t.Fatalf("standalone doctor: exit %d ok=%v %d checks\n%s", code, rep.OK, len(rep.Checks), out.String())
+	}
+	for _, c := range rep.Checks {
+		if c.ID == "" || c.Title == "" || c.MS == nil || !strings.Contains("ok warn fail skip", c.Status) {
+			t.Errorf("check not in CONTRACT §1 shape: %+v", c)
+		}
+	}
+	// A failing check makes the exit status 1: QQ login switched off.
+	sqlDB, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlDB.Exec("UPDATE pre_common_plugin SET available=0 WHERE identifier='qqconnect'"); err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.Close()
+	out.Reset()
+	if code := run([]string{"doctor"}, env, &out, &errb); code != 1 || !strings.Contains(out.String(), "plugin-enable") {
+		t.Fatalf("doctor with the plugin off: exit %d\n%s", code, out.String())
+	}
+	if code := run([]string{"doctor", "--qq-protocol", "oauth3"}, env, &out, &errb); code != 2 {
+		t.Fatalf("doctor with bad configuration: exit %d", code)
 	}
 }
