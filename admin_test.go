@@ -174,4 +174,12 @@ func TestAdminMembers(t *testing.T) {
 	if s.count("SELECT count(*) FROM pre_common_uin_black") != 0 || s.count("SELECT count(*) FROM pre_common_member_connect WHERE uid=? AND conopenid=?", uid, openid) != 1 {
 		t.Fatal("undo did not restore the binding")
 	}
+	// A cloud-era binding (OAuth 1.0 token kept in conuin) is marked as legacy, its token never shown.
+	if _, page := adminB.get("/admin/members?q=frank"); strings.Contains(page, "云平台时代绑定") {
+		t.Fatal("an OAuth 2.0 binding is shown as legacy")
+	}
+	s.DB.Exec(t, "UPDATE pre_common_member_connect SET conuin='LEGACYTOKEN0123456789ABCDEF', conuinsecret='legacysecret0001' WHERE uid=?", uid)
+	if _, page := adminB.get("/admin/members?q=frank"); !strings.Contains(page, "云平台时代绑定") || strings.Contains(page, "LEGACYTOKEN") || strings.Contains(page, "legacysecret") {
+		t.Fatal("legacy binding not marked, or its OAuth 1.0 token shown")
+	}
 }
