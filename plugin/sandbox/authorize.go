@@ -197,23 +197,8 @@ func (s *Sandbox) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	f := loginForm{
-		choice:   r.PostForm.Get("identity"),
-		qq:       strings.TrimSpace(r.PostForm.Get("new_qq")),
-		nickname: r.PostForm.Get("new_nickname"),
-		color:    r.PostForm.Get("new_color"),
-	}
-	qq := f.choice
-	if f.choice == "new" {
-		id, err := s.addIdentity(f.qq, f.nickname, f.color)
-		if err != nil {
-			f.errZh, f.errEn = identityErrorText(err)
-			s.renderLogin(w, http.StatusBadRequest, token, p, f)
-			return
-		}
-		qq = id.QQ
-	} else if _, ok := s.identity(qq); !ok {
-		f.errZh, f.errEn = "请选择一个沙箱 QQ 身份，或新建一个。", "Pick a sandbox QQ identity or create one."
+	qq, f, ok := s.chosenIdentity(r)
+	if !ok {
 		s.renderLogin(w, http.StatusBadRequest, token, p, f)
 		return
 	}
@@ -235,6 +220,31 @@ func (s *Sandbox) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // takePending removes the pending entry if it is still the one we read.
+// chosenIdentity reads the login page's identity choice (an existing QQ or a
+// new one, created here). When it is unusable, f carries the message for
+// the re-rendered page and ok is false.
+func (s *Sandbox) chosenIdentity(r *http.Request) (qq string, f loginForm, ok bool) {
+	f = loginForm{
+		choice:   r.PostForm.Get("identity"),
+		qq:       strings.TrimSpace(r.PostForm.Get("new_qq")),
+		nickname: r.PostForm.Get("new_nickname"),
+		color:    r.PostForm.Get("new_color"),
+	}
+	if f.choice == "new" {
+		id, err := s.addIdentity(f.qq, f.nickname, f.color)
+		if err != nil {
+			f.errZh, f.errEn = identityErrorText(err)
+			return "", f, false
+		}
+		return id.QQ, f, true
+	}
+	if _, found := s.identity(f.choice); !found {
+		f.errZh, f.errEn = "请选择一个沙箱 QQ 身份，或新建一个。", "Pick a sandbox QQ identity or create one."
+		return "", f, false
+	}
+	return f.choice, f, true
+}
+
 func (s *Sandbox) takePending(token string, p *pendingAuth) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -585,23 +585,8 @@ func (s *Sandbox) handleO1Login(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, http.StatusBadRequest, false, errBadForm, "", nil)
 		return
 	}
-	f := loginForm{
-		choice:   r.PostForm.Get("identity"),
-		qq:       strings.TrimSpace(r.PostForm.Get("new_qq")),
-		nickname: r.PostForm.Get("new_nickname"),
-		color:    r.PostForm.Get("new_color"),
-	}
-	qq := f.choice
-	if f.choice == "new" {
-		id, err := s.addIdentity(f.qq, f.nickname, f.color)
-		if err != nil {
-			f.errZh, f.errEn = identityErrorText(err)
-			s.renderO1Login(w, http.StatusBadRequest, formToken, p, f)
-			return
-		}
-		qq = id.QQ
-	} else if _, ok := s.identity(qq); !ok {
-		f.errZh, f.errEn = "请选择一个沙箱 QQ 身份，或新建一个。", "Pick a sandbox QQ identity or create one."
+	qq, f, ok := s.chosenIdentity(r)
+	if !ok {
 		s.renderO1Login(w, http.StatusBadRequest, formToken, p, f)
 		return
 	}
