@@ -92,6 +92,7 @@ func serve(ctx context.Context, app *App, log *slog.Logger) int {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
+	go janitor(ctx, app, 10*time.Minute)
 	log.Info("qqconnect listening", "addr", app.Cfg.Addr, "url", app.Cfg.PublicURL, "version", version)
 	select {
 	case err := <-errc:

@@ -44,7 +44,6 @@ func newRouter(app *App) http.Handler {
 		ProtocolSetting: cfg.QQProtocol,
 		DiscuzVersion:   cfg.DiscuzVersion,
 		RedirectURI:     cfg.RedirectURI(),
-		Authkey:         cfg.Authkey,
 		Charset:         cfg.Charset,
 		Log:             app.Log,
 		Metrics:         app.Metrics,

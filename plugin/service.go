@@ -36,7 +36,6 @@ type Service struct {
 	Store       *models.Store
 	QQ          *qq.Client
 	RedirectURI string // exact, PUBLIC_URL + CALLBACK_PATH
-	Authkey     string
 	Charset     string // site charset, for nicknames on GBK sites
 	Now         func() time.Time
 	Rand        io.Reader

@@ -204,7 +204,7 @@ func (c *Config) validate(sandbox, proxies string, qqBaseGiven, qzoneGiven bool)
 	if !validPrefix(c.TablePrefix) {
 		return &Error{"QQCONNECT_TABLE_PREFIX", fmt.Sprintf("%q may hold only letters, digits and _", c.TablePrefix)}
 	}
-	if !validPrefix(strings.TrimPrefix(c.UCTablePrefix, "")) {
+	if !validPrefix(c.UCTablePrefix) {
 		return &Error{"QQCONNECT_UC_TABLE_PREFIX", fmt.Sprintf("%q may hold only letters, digits and _", c.UCTablePrefix)}
 	}
 	if c.DBDriver == "mysql" && c.Authkey == "" {

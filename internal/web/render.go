@@ -40,12 +40,6 @@ func NewRenderer(fsys fs.FS, log *slog.Logger, patterns ...string) (*Renderer, e
 			}
 			return time.Unix(ts, 0).UTC().Format("2006-01-02 15:04:05 UTC")
 		},
-		"mask": func(s string) string {
-			if len(s) <= 4 {
-				return "****"
-			}
-			return s[:2] + "****" + s[len(s)-2:]
-		},
 	}).ParseFS(fsys, patterns...)
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
