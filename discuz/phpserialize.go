@@ -152,9 +152,31 @@ func phpKey(k string) Value {
 // ErrSerialized reports malformed serialized data.
 var ErrSerialized = errors.New("malformed PHP serialized data")
 
+// ErrSerializedLimit reports serialized data over a decoder limit (size or
+// nesting). It wraps ErrSerialized, so callers checking that need no change.
+var ErrSerializedLimit = fmt.Errorf("%w: over decoder limit", ErrSerialized)
+
+// Decoder limits. The real X3.5 setting cache is about 50 KB and nests 7
+// arrays deep; the syscache column is a mediumblob (at most 16 MiB - 1), so
+// the size cap refuses nothing Discuz can store, and the depth cap bounds
+// recursion far above anything Discuz writes.
+const (
+	maxUnserializeSize  = 16 << 20
+	maxUnserializeDepth = 64
+)
+
+// minEntrySize is the shortest serialized array entry, "i:0;N;": a declared
+// count above remaining/minEntrySize cannot be honest.
+const minEntrySize = 6
+
 // Unserialize decodes PHP serialize() output. Objects and references are
-// rejected: Discuz's settings never contain them.
+// rejected: Discuz's settings never contain them. Input over
+// maxUnserializeSize bytes or nesting arrays deeper than maxUnserializeDepth
+// is rejected with ErrSerializedLimit.
 func Unserialize(data []byte) (Value, error) {
+	if len(data) > maxUnserializeSize {
+		return Value{}, fmt.Errorf("%w: input is %d bytes, size limit is %d", ErrSerializedLimit, len(data), maxUnserializeSize)
+	}
 	d := decoder{b: data}
 	v, err := d.value(0)
 	if err != nil {
@@ -206,12 +228,8 @@ func (d *decoder) until(c byte) ([]byte, error) {
 	return out, nil
 }
 
-const maxDepth = 64
-
+// value decodes one value; depth is the number of arrays enclosing it.
 func (d *decoder) value(depth int) (Value, error) {
-	if depth > maxDepth {
-		return Value{}, d.fail("nesting too deep")
-	}
 	if d.i+1 >= len(d.b) {
 		return Value{}, d.fail("unexpected end")
 	}
@@ -279,13 +297,21 @@ func (d *decoder) value(depth int) (Value, error) {
 			return Value{}, err
 		}
 		n, err := strconv.Atoi(string(raw))
-		if err != nil || n < 0 || strconv.Itoa(n) != string(raw) || n > len(d.b) {
+		if err != nil || n < 0 || strconv.Itoa(n) != string(raw) {
 			return Value{}, d.fail("bad array length")
+		}
+		if depth >= maxUnserializeDepth {
+			return Value{}, fmt.Errorf("%w: arrays nested deeper than the nesting limit %d at offset %d", ErrSerializedLimit, maxUnserializeDepth, d.i)
 		}
 		if err := d.expect('{'); err != nil {
 			return Value{}, err
 		}
-		arr := &Array{Entries: make([]Entry, 0, n)}
+		if n > (len(d.b)-d.i)/minEntrySize {
+			return Value{}, d.fail(fmt.Sprintf("array declares %d entries, more than the data can hold", n))
+		}
+		// Grow as entries arrive, never from n: a declared count is only a
+		// claim, and sizing by it let a 1 MB input allocate 137 MiB per level.
+		arr := &Array{}
 		for k := 0; k < n; k++ {
 			key, err := d.value(depth + 1)
 			if err != nil {

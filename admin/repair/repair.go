@@ -789,11 +789,18 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// cut shortens s to at most n runes (the audit columns are varchar(n)).
+// cut makes s fit an audit column: varchar(n) in utf8mb4 counts characters,
+// and strict MariaDB rejects the whole insert on invalid UTF-8 (Error 1366),
+// which would fail the repair. So invalid bytes (a hostile User-Agent) become
+// U+FFFD, and s is cut to n runes, never inside one.
 func cut(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	runes := 0
+	for i := range s { // i is the byte offset of each rune
+		if runes == n {
+			return s[:i]
+		}
+		runes++
 	}
 	return s
 }
