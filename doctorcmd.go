@@ -27,6 +27,7 @@ func doctorEnv(cfg *config.Config, app *App, dbErr error) *doctor.Env {
 		CacheType:     cfg.CacheType,
 		MemoryOther:   cfg.MemoryOther,
 		Protocol:      cfg.QQProtocol,
+		DBDriver:      cfg.DBDriver,
 	}
 	if app != nil {
 		env.Store = app.Store

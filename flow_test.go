@@ -285,9 +285,28 @@ func TestStateRules(t *testing.T) {
 	if _, body := other.get(cb); !strings.Contains(body, "不是从本浏览器发起") {
 		t.Fatalf("state accepted in another browser: %.300s", body)
 	}
-	// The state was consumed by that attempt: the right browser cannot reuse it either.
+	// A copy of the browser's cookies taken now (an old session cookie replayed later).
+	u, _ := url.Parse(s.URL)
+	clone := s.browser()
+	clone.c.Jar.SetCookies(u, b.c.Jar.Cookies(u))
+	// The right browser completes the login once…
+	if resp, body := b.get(cb); resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/connect/qq/bind" {
+		t.Fatalf("callback in the right browser: %d %q %.300s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	// …and never again: not from its session (the state is gone from it), and
+	// not with the old cookie either (server-side single use).
 	if _, body := b.get(cb); !strings.Contains(body, "不是从本浏览器发起") {
-		t.Fatalf("consumed state accepted: %.300s", body)
+		t.Fatalf("used state accepted again: %.300s", body)
+	}
+	code2, err := s.QQ.Authorize(t.Context(), q.Get("client_id"), q.Get("redirect_uri"), q.Get("state"), "50001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, body := clone.get("/connect/qq/callback?code=" + url.QueryEscape(code2) + "&state=" + url.QueryEscape(q.Get("state"))); !strings.Contains(body, "不是从本浏览器发起") {
+		t.Fatalf("used state accepted with a replayed session cookie and a fresh code: %.300s", body)
+	}
+	if n := s.count("SELECT count(*) FROM pre_qqconnect_oauth_state"); n != 1 {
+		t.Fatalf("%d oauth_state rows after one completed login, want 1 (the used mark)", n)
 	}
 	// A mobile browser asks QQ for the mobile page.
 	req, _ := b.do(http.MethodGet, "/connect/qq/login?referer=/", nil, map[string]string{"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"})

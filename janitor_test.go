@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,5 +24,20 @@ func TestSweep(t *testing.T) {
 		if n := s.count("SELECT count(*) FROM pre_qqconnect_" + table); n != 1 {
 			t.Errorf("%s: %d rows after the sweep, want the 1 live row", table, n)
 		}
+	}
+}
+
+// TestSweepDeadlineIsLogged (issue 9 #6): a pass that runs out of time is
+// logged, not silently dropped.
+func TestSweepDeadlineIsLogged(t *testing.T) {
+	s := newTestSite(t, testdb.X35, nil)
+	var buf strings.Builder
+	app := *s.App
+	app.Log = slog.New(slog.NewTextHandler(&buf, nil)) // sweep logs from this goroutine only
+	ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+	defer cancel()
+	sweep(ctx, &app, time.Now())
+	if !strings.Contains(buf.String(), "hit its deadline") {
+		t.Fatalf("no deadline warning in %q", buf.String())
 	}
 }

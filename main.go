@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -57,6 +59,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "qqconnect: configuration error:", err)
 		return 2
 	}
+	if cfg.Sandbox && cfg.DBDriver == "mysql" {
+		// Allowed only with QQCONNECT_SANDBOX_ON_REAL_FORUM; say it at every start.
+		log.Warn("QQ login goes to the built-in sandbox on a real forum database: anyone can log in as any member bound to a sandbox QQ number",
+			"setting", "QQCONNECT_SANDBOX")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -80,32 +87,83 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	return serve(ctx, app, log)
 }
 
-// serve runs the HTTP server until ctx ends, then drains in-flight requests.
+// serve listens on ADDR (and METRICS_ADDR when set) and serves until ctx
+// ends.
 func serve(ctx context.Context, app *App, log *slog.Logger) int {
-	srv := &http.Server{
-		Addr:              app.Cfg.Addr,
-		Handler:           newRouter(app),
+	ln, err := net.Listen("tcp", app.Cfg.Addr)
+	if err != nil {
+		log.Error("listen", "addr", app.Cfg.Addr, "err", err)
+		return 1
+	}
+	var mln net.Listener
+	if app.Cfg.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", app.Cfg.MetricsAddr); err != nil {
+			_ = ln.Close()
+			log.Error("listen for metrics", "addr", app.Cfg.MetricsAddr, "err", err)
+			return 1
+		}
+	}
+	return serveListeners(ctx, app, log, ln, mln)
+}
+
+// serveListeners runs the HTTP server on ln and, when mln is not nil, the
+// metrics server on mln, until ctx ends or either fails; then both drain
+// in-flight requests together.
+func serveListeners(ctx context.Context, app *App, log *slog.Logger, ln, mln net.Listener) int {
+	type server struct {
+		srv *http.Server
+		ln  net.Listener
+	}
+	servers := []server{{newHTTPServer(newRouter(app)), ln}}
+	if mln != nil {
+		servers = append(servers, server{newHTTPServer(newMetricsRouter(app)), mln})
+	}
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { errc <- s.srv.Serve(s.ln) }()
+	}
+	go janitor(ctx, app, 10*time.Minute)
+	log.Info("qqconnect listening", "addr", ln.Addr().String(), "url", app.Cfg.PublicURL, "version", version)
+	if mln != nil {
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
+	code := 0
+	select {
+	case err := <-errc:
+		log.Error("server stopped", "err", err)
+		code = 1
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, len(servers))
+	for i, s := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.srv.Shutdown(shutdownCtx)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		log.Error("graceful shutdown", "err", err)
+		return 1
+	}
+	if code == 0 {
+		log.Info("qqconnect stopped")
+	}
+	return code
+}
+
+// newHTTPServer bounds every phase of a request, so slow clients cannot
+// hold connections open.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	go janitor(ctx, app, 10*time.Minute)
-	log.Info("qqconnect listening", "addr", app.Cfg.Addr, "url", app.Cfg.PublicURL, "version", version)
-	select {
-	case err := <-errc:
-		log.Error("server stopped", "err", err)
-		return 1
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		log.Error("graceful shutdown", "err", err)
-		return 1
-	}
-	log.Info("qqconnect stopped")
-	return 0
 }

@@ -13,6 +13,7 @@ import (
 	"qqconnect/admin"
 	"qqconnect/admin/doctor"
 	"qqconnect/internal/rowcache"
+	"qqconnect/internal/throttle"
 	"qqconnect/internal/web"
 	"qqconnect/plugin"
 	"qqconnect/plugin/qq"
@@ -25,6 +26,9 @@ func newRouter(app *App) http.Handler {
 	cfg := app.Cfg
 	r := gin.New()
 	r.Use(gin.Recovery(), securityHeaders(cfg.HTTPS()))
+	// Before sessions and every CSRF check: those parse the form, and an
+	// unchecked body would be read into memory (or spooled to /tmp) first.
+	r.Use(web.LimitBody(web.MaxFormBytes))
 	// nil trusts no proxy: X-Forwarded-For is ignored unless configured.
 	if err := r.SetTrustedProxies(cfg.TrustedProxy); err != nil {
 		app.Log.Error("trusted proxies", "err", err)
@@ -47,6 +51,7 @@ func newRouter(app *App) http.Handler {
 		Charset:         cfg.Charset,
 		Log:             app.Log,
 		Metrics:         app.Metrics,
+		Guard:           &throttle.Guard{Store: app.Store, Kind: "bind", Log: app.Log},
 	}
 	if cfg.MemoryRedis != "" {
 		svc.RowCache = rowcache.NewRedis(cfg.MemoryRedis, cfg.MemoryRedisPW, cfg.MemoryRedisDB, cfg.MemoryPrefix)
@@ -75,7 +80,11 @@ func newRouter(app *App) http.Handler {
 		}
 		c.String(http.StatusOK, "ready")
 	})
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(app.Metrics.Registry, promhttp.HandlerOpts{})))
+	// With QQCONNECT_METRICS_ADDR the series live only on that listener
+	// (newMetricsRouter), so the public one must not answer /metrics.
+	if cfg.MetricsAddr == "" {
+		r.GET("/metrics", gin.WrapH(metricsHandler(app)))
+	}
 	staticFS, _ := fs.Sub(static.FS, ".")
 	r.StaticFS("/connect/qq/static", http.FS(staticFS))
 
@@ -102,6 +111,7 @@ func newRouter(app *App) http.Handler {
 
 	adm := &admin.Admin{
 		Store: app.Store, Render: render, Repair: newRepairer(app), Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, Log: app.Log,
+		Guard:  &throttle.Guard{Store: app.Store, Kind: "admin", Log: app.Log},
 		Doctor: func(ctx context.Context) doctor.Report { return doctor.Run(ctx, doctorEnv(cfg, app, nil)) },
 		Info:   admin.SiteInfo{PublicURL: cfg.PublicURL, RedirectURI: cfg.RedirectURI(), DiscuzVersion: cfg.DiscuzVersion, Driver: cfg.DBDriver},
 	}
@@ -135,6 +145,19 @@ func newRouter(app *App) http.Handler {
 		})
 	}
 	return r
+}
+
+// metricsHandler serves the Prometheus series of this instance.
+func metricsHandler(app *App) http.Handler {
+	return promhttp.HandlerFor(app.Metrics.Registry, promhttp.HandlerOpts{})
+}
+
+// newMetricsRouter is the whole of the QQCONNECT_METRICS_ADDR listener:
+// GET /metrics and nothing else.
+func newMetricsRouter(app *App) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler(app))
+	return mux
 }
 
 // callbackRoute strips a query from CALLBACK_PATH: "/connect.php?mod=login&op=callback"

@@ -37,6 +37,8 @@ type testSite struct {
 	AppKey  string
 	Authkey string
 	Pre     string // cookie prefix from config
+	Cfg     *config.Config
+	log     *slog.Logger
 }
 
 const testAppID = "101234567"
@@ -96,7 +98,25 @@ func newTestSite(t *testing.T, version string, env map[string]string) *testSite 
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &testSite{t: t, DB: db, App: app, URL: publicURL, QQ: sb, QQURL: qqSrv.URL,
-		AppID: testAppID, AppKey: appkey, Authkey: authkey, Pre: "OqGo_"}
+		AppID: testAppID, AppKey: appkey, Authkey: authkey, Pre: "OqGo_", Cfg: cfg, log: log}
+}
+
+// secondInstance starts another qqconnect process's worth of app and router
+// on the same database and configuration (two instances behind one proxy)
+// and returns its base URL; browsers share cookies with the first, since
+// cookies do not tell ports apart.
+func (s *testSite) secondInstance() string {
+	t := s.t
+	t.Helper()
+	cfg := *s.Cfg
+	app, err := openApp(context.Background(), &cfg, s.log, false)
+	if err != nil {
+		t.Fatalf("second instance: %v", err)
+	}
+	t.Cleanup(app.Close)
+	srv := httptest.NewServer(newRouter(app))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 func randHex(t testing.TB, n int) string {
@@ -110,8 +130,10 @@ func randHex(t testing.TB, n int) string {
 // browser is one visitor: a cookie jar and no automatic redirects, so every
 // hop of the flow is checked.
 type browser struct {
-	s *testSite
-	c *http.Client
+	s   *testSite
+	c   *http.Client
+	hdr map[string]string // sent with every request (e.g. X-Forwarded-For)
+	url string            // the instance this browser talks to ("" = s.URL)
 }
 
 func (s *testSite) browser() *browser {
@@ -129,7 +151,11 @@ func (b *browser) do(method, path string, form url.Values, hdr map[string]string
 	b.s.t.Helper()
 	u := path
 	if strings.HasPrefix(path, "/") {
-		u = b.s.URL + path
+		base := b.s.URL
+		if b.url != "" {
+			base = b.url
+		}
+		u = base + path
 	}
 	var body io.Reader
 	if form != nil {
@@ -141,6 +167,9 @@ func (b *browser) do(method, path string, form url.Values, hdr map[string]string
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range b.hdr {
+		req.Header.Set(k, v)
 	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)

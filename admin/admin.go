@@ -11,6 +11,7 @@ import (
 
 	"qqconnect/admin/doctor"
 	"qqconnect/admin/repair"
+	"qqconnect/internal/throttle"
 	"qqconnect/internal/web"
 	"qqconnect/models"
 )
@@ -23,7 +24,7 @@ type Admin struct {
 	Repair  *repair.Repairer
 	Secure  bool
 	Sandbox bool
-	Limits  Limits
+	Guard   *throttle.Guard // the sign-in form's limits (kind "admin")
 	Now     func() time.Time
 	Log     *slog.Logger
 	Info    SiteInfo

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"qqconnect/internal/throttle"
 	"qqconnect/models"
 )
 
@@ -26,18 +27,10 @@ import (
 const (
 	CookieName    = "qqc_admin"
 	IdleTimeout   = 30 * time.Minute
+	MaxLifetime   = 12 * time.Hour // however active, a session ends 12 hours after sign-in
 	ReauthWindow  = 5 * time.Minute
 	ctxSessionKey = "qqc.admin.session"
 )
-
-// Limits of the admin sign-in form: per IP and per account in Window.
-type Limits struct {
-	PerIP, PerAccount int64
-	Window            time.Duration
-}
-
-// DefaultLimits allow 10 failures per IP and 5 per account per 15 minutes.
-var DefaultLimits = Limits{PerIP: 10, PerAccount: 5, Window: 15 * time.Minute}
 
 func randomToken() string {
 	b := make([]byte, 32)
@@ -77,9 +70,14 @@ func (a *Admin) current(c *gin.Context) *models.AdminSession {
 	if err != nil {
 		return nil
 	}
-	// Still an administrator? A demoted member loses the panel at once.
+	// Still the same administrator? A demoted member, a changed password or
+	// an old session loses the panel at once.
 	m, err := models.Maybe(a.Store.MemberByUID(c.Request.Context(), s.UID))
-	if err != nil || m == nil || m.AdminID != 1 {
+	if err != nil || m == nil || m.AdminID != 1 || a.now().Unix()-s.CreatedAt > int64(MaxLifetime/time.Second) {
+		_ = a.Store.DeleteAdminSession(c.Request.Context(), s.IDHash)
+		return nil
+	}
+	if fp, err := a.Store.AdminFingerprint(c.Request.Context(), s.UID); err != nil || subtle.ConstantTimeCompare([]byte(fp), []byte(s.FP)) != 1 {
 		_ = a.Store.DeleteAdminSession(c.Request.Context(), s.IDHash)
 		return nil
 	}
@@ -139,36 +137,12 @@ func safeNext(next string) string {
 	return next
 }
 
-var errThrottled = errors.New("too many attempts")
+var errThrottled = throttle.ErrLimited
 
-// checkCredentials verifies an administrator's forum password with the
-// sign-in limits; it records every attempt.
+// checkCredentials verifies an administrator's forum password through the
+// sign-in limiter; a right password of a non-administrator is a failure.
 func (a *Admin) checkCredentials(ctx context.Context, username, password, ip string) (*models.Member, error) {
-	l := a.Limits
-	if l.Window == 0 {
-		l = DefaultLimits
-	}
-	account := strings.ToLower(strings.TrimSpace(username))
-	byIP, byAccount, err := a.Store.CountFailures(ctx, "admin", ip, account, a.now().Add(-l.Window))
-	if err != nil {
-		return nil, err
-	}
-	if byIP >= l.PerIP || byAccount >= l.PerAccount {
-		return nil, errThrottled
-	}
-	m, err := a.Store.CheckPassword(ctx, strings.TrimSpace(username), password)
-	if err != nil {
-		return nil, err
-	}
-	ok := m != nil && m.AdminID == 1
-	if err := a.Store.RecordAttempt(ctx, models.LoginAttempt{Kind: "admin", IP: ip, Account: account, Success: ok, CreatedAt: a.now().Unix()}); err != nil {
-		a.Log.Error("record admin sign-in attempt", "err", err)
-	}
-	if !ok {
-		a.Log.Warn("auth failure", "user", account, "ip", ip, "panel", "admin")
-		return nil, nil
-	}
-	return m, nil
+	return a.Guard.Check(ctx, ip, username, password, func(m *models.Member) bool { return m.AdminID == 1 })
 }
 
 // LoginPage is GET /admin/login.
@@ -206,10 +180,15 @@ func (a *Admin) Login(c *gin.Context) {
 	if old, err := c.Cookie(CookieName); err == nil && old != "" {
 		_ = a.Store.DeleteAdminSession(ctx, hashToken(old))
 	}
+	fp, err := a.Store.AdminFingerprint(ctx, m.UID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
 	tok := randomToken()
 	now := a.now().Unix()
 	err = a.Store.CreateAdminSession(ctx, models.AdminSession{IDHash: hashToken(tok), UID: m.UID, Username: m.Username,
-		CSRF: randomToken(), IP: c.ClientIP(), CreatedAt: now, LastSeen: now, ReauthAt: now})
+		CSRF: randomToken(), IP: a.Store.Fit(a.Store.T.Own("admin_session"), "ip", c.ClientIP()), CreatedAt: now, LastSeen: now, ReauthAt: now, FP: fp})
 	if err != nil {
 		a.fail(c, err)
 		return

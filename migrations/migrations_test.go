@@ -16,7 +16,7 @@ import (
 	"qqconnect/migrations"
 )
 
-var ownTables = []string{"meta", "migrations", "identity", "oauth_state", "pending", "login_attempt", "audit", "admin_session"}
+var ownTables = []string{"meta", "migrations", "identity", "oauth_state", "pending", "login_attempt", "audit", "admin_session", "claim"}
 
 func openSQLite(t *testing.T) *sql.DB {
 	t.Helper()

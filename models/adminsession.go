@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 )
@@ -17,6 +19,25 @@ type AdminSession struct {
 	CreatedAt int64  `gorm:"column:created_at;autoCreateTime:false"`
 	LastSeen  int64  `gorm:"column:last_seen"`
 	ReauthAt  int64  `gorm:"column:reauth_at"` // last password entry
+	FP        string `gorm:"column:fp"`        // AdminFingerprint at sign-in
+}
+
+// AdminFingerprint digests what must not change under a live admin session:
+// the UCenter password hash and salt, Discuz's session secret
+// (common_member.password, renewed by Discuz on a password change) and
+// adminid. A change of any ends every session of that administrator.
+func (s *Store) AdminFingerprint(ctx context.Context, uid int64) (string, error) {
+	m, err := s.MemberByUID(ctx, uid)
+	if err != nil {
+		return "", err
+	}
+	uc, err := s.UCMemberByUID(ctx, uid)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%d", uid, uc.Password, uc.Salt, m.Password, m.AdminID)
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // CreateAdminSession stores a new session.

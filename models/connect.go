@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -49,6 +50,10 @@ func (c QQCred) OAuth1() bool { return c.Uin != "" }
 // callback does (REPLACE INTO pre_common_connect_guest).
 func (s *Store) SaveGuest(ctx context.Context, openid string, cred QQCred, nickname string) error {
 	t := s.T.Discuz("common_connect_guest")
+	if utf8.ValidString(nickname) {
+		// An emoji nickname on a 3-byte utf8 table loses the emoji, not the login.
+		nickname = s.Fit(t, "conqqnick", nickname)
+	}
 	err := s.DB.WithContext(ctx).Exec("REPLACE INTO "+t+" (conopenid, conuin, conuinsecret, conqqnick, conuintoken) VALUES (?, ?, ?, ?, ?)",
 		strings.ToUpper(openid), cred.Uin, cred.UinSecret, truncateBytes(nickname, 100), cred.Token).Error
 	if err != nil {
@@ -100,7 +105,7 @@ func (s *Store) RecordLogin(ctx context.Context, uid int64, openid string, cred 
 		}
 		if ip != "" {
 			if err := w.exec(nil, "UPDATE "+tables[1]+" SET lastip = ?, lastvisit = ?, lastactivity = ? WHERE uid = ?",
-				ip, now.Unix(), now.Unix(), uid); err != nil {
+				s.Fit(tables[1], "lastip", ip), now.Unix(), now.Unix(), uid); err != nil {
 				return fmt.Errorf("record visit of uid %d: %w", uid, err)
 			}
 		}
@@ -209,17 +214,21 @@ type NewMember struct {
 	Credits        int64
 	ExtCredits     [9]int64 // index 1..8
 	IP             string
-	Binding        Binding // UID filled in by Register
+	Binding        Binding          // UID filled in by Register
+	RegRules       *RegRuleSettings // the site's regctrl/regfloodctrl: pre_common_regip rows; nil = none
 }
 
 // Register creates the UCenter account, the six pre_common_member* rows with
 // the same uid, and the QQ binding with conisregister=1, all as one unit.
 func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
-	tUC, tUCF := s.T.UCenter("members"), s.T.UCenter("memberfields")
+	tUC, tUCF, tStatus := s.T.UCenter("members"), s.T.UCenter("memberfields"), s.T.Discuz("common_member_status")
 	six := []string{"common_member", "common_member_status", "common_member_count",
 		"common_member_profile", "common_member_field_forum", "common_member_field_home"}
 	tables := []string{tUC, tUCF, s.T.Discuz("common_member_connect"), s.T.Discuz("connect_memberbindlog"),
 		s.T.Discuz("common_connect_guest"), s.T.Own("identity")}
+	if n.RegRules != nil && s.Schema.HasTable(s.T.Discuz("common_regip")) {
+		tables = append(tables, s.T.Discuz("common_regip"))
+	}
 	for _, t := range six {
 		tables = append(tables, s.T.Discuz(t))
 	}
@@ -232,7 +241,7 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 	var uid int64
 	err = s.write(ctx, tables, func(w *writer) error {
 		uc := map[string]any{"username": n.Username, "password": n.UCPassword, "email": n.Email,
-			"regip": n.IP, "regdate": now, "salt": n.UCSalt, "secques": "", "myid": "", "myidkey": ""}
+			"regip": s.Fit(tUC, "regip", n.IP), "regdate": now, "salt": n.UCSalt, "secques": "", "myid": "", "myidkey": ""}
 		res := w.tx.Table(tUC).Create(s.filterColumns(tUC, uc))
 		if res.Error != nil {
 			return fmt.Errorf("create UCenter member %q: %w", n.Username, res.Error)
@@ -251,7 +260,7 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 			"common_member": {"uid": uid, "username": n.Username, "password": n.MemberPassword, "email": n.Email,
 				"adminid": 0, "groupid": n.GroupID, "regdate": now, "emailstatus": 0, "credits": n.Credits,
 				"timeoffset": "9999", "avatarstatus": 0, "conisbind": 0},
-			"common_member_status": {"uid": uid, "regip": n.IP, "lastip": n.IP, "lastvisit": now,
+			"common_member_status": {"uid": uid, "regip": s.Fit(tStatus, "regip", n.IP), "lastip": s.Fit(tStatus, "lastip", n.IP), "lastvisit": now,
 				"lastactivity": now, "lastpost": 0, "lastsendmail": 0},
 			"common_member_count": {"uid": uid},
 			"common_member_profile": {"uid": uid, "bio": "", "interest": "", "field1": "", "field2": "", "field3": "",
@@ -274,6 +283,9 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 		b.IsRegister = true
 		b.Identity.UID = uid
 		if err := s.writeBinding(ctx, w, b); err != nil {
+			return err
+		}
+		if err := s.recordRegIP(ctx, w, n.RegRules, n.IP, n.Binding.Now); err != nil {
 			return err
 		}
 		tMember := s.T.Discuz("common_member")

@@ -28,7 +28,11 @@ type Identity struct {
 	UpdatedAt      int64   `gorm:"column:updated_at;autoUpdateTime:false"`
 }
 
-// OAuthState is one outstanding authorize request, keyed by sha256(state).
+// OAuthState is the server-side mark of an OAuth state that completed a
+// login, keyed by sha256(state): the state itself travels in the visitor's
+// encrypted session cookie (plugin.LoginState), so an anonymous
+// GET /connect/qq/login writes no row. Older releases kept every
+// outstanding state here; the columns stay for them.
 type OAuthState struct {
 	StateHash   string `gorm:"column:state_hash;primaryKey"`
 	BrowserHash string `gorm:"column:browser_hash"`
@@ -60,7 +64,7 @@ type LoginAttempt struct {
 	ID        int64  `gorm:"column:id;primaryKey;autoIncrement"`
 	Kind      string `gorm:"column:kind"` // "bind" or "admin"
 	IP        string `gorm:"column:ip"`
-	Account   string `gorm:"column:account"` // lower-cased username
+	Account   string `gorm:"column:account"` // "u:<uid>" or "n:<hash of the typed name>" (AccountKey)
 	Success   bool   `gorm:"column:success"`
 	CreatedAt int64  `gorm:"column:created_at;autoCreateTime:false"`
 }
@@ -87,39 +91,11 @@ func (s *Store) ownTx(ctx context.Context, tx *gorm.DB, name string) *gorm.DB {
 	return tx.WithContext(ctx).Table(s.T.Own(name))
 }
 
-// SaveState stores a new OAuth state.
-func (s *Store) SaveState(ctx context.Context, st OAuthState) error {
-	if err := s.own(ctx, "oauth_state").Create(&st).Error; err != nil {
-		return fmt.Errorf("save oauth state: %w", err)
-	}
-	return nil
-}
-
-// ConsumeState takes the state out of the table and returns it. It is single
-// use by construction: the row is read, then deleted, and only the caller
-// whose DELETE removed it wins; a concurrent consumer gets ErrNotFound.
-// Unknown and expired states give ErrNotFound (an expired one is deleted too).
-func (s *Store) ConsumeState(ctx context.Context, stateHash string, now time.Time) (*OAuthState, error) {
-	var st OAuthState
-	if err := first(s.own(ctx, "oauth_state").Where("state_hash = ?", stateHash), &st, "oauth state"); err != nil {
-		return nil, err
-	}
-	res := s.own(ctx, "oauth_state").Where("state_hash = ?", stateHash).Delete(&OAuthState{})
-	if res.Error != nil {
-		return nil, fmt.Errorf("consume oauth state: %w", res.Error)
-	}
-	if res.RowsAffected != 1 {
-		return nil, fmt.Errorf("oauth state already used: %w", ErrNotFound)
-	}
-	if st.ExpiresAt <= now.Unix() {
-		return nil, fmt.Errorf("oauth state expired: %w", ErrNotFound)
-	}
-	return &st, nil
-}
-
 // SavePending stores a QQ identity awaiting bind/register (openid upper-cased).
 func (s *Store) SavePending(ctx context.Context, p Pending) error {
 	p.OpenID = strings.ToUpper(p.OpenID)
+	t := s.T.Own("pending")
+	p.Nickname, p.AvatarURL, p.Referer = s.Fit(t, "nickname", p.Nickname), s.Fit(t, "avatar_url", p.AvatarURL), s.Fit(t, "referer", p.Referer)
 	if err := s.own(ctx, "pending").Create(&p).Error; err != nil {
 		return fmt.Errorf("save pending: %w", err)
 	}
@@ -150,6 +126,8 @@ func (s *Store) DeletePending(ctx context.Context, tokenHash string) error {
 func (s *Store) UpsertIdentity(ctx context.Context, tx *gorm.DB, id Identity) error {
 	id.ID = 0
 	id.OpenID = strings.ToUpper(id.OpenID)
+	t := s.T.Own("identity")
+	id.Nickname, id.AvatarURL = s.Fit(t, "nickname", id.Nickname), s.Fit(t, "avatar_url", id.AvatarURL)
 	err := s.ownTx(ctx, tx, "identity").Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "appid"}, {Name: "openid"}},
 		DoUpdates: clause.AssignmentColumns([]string{"uid", "unionid", "nickname", "avatar_url", "token_expires_at", "updated_at"}),
@@ -179,35 +157,6 @@ func (s *Store) DeleteIdentity(ctx context.Context, tx *gorm.DB, appid, openid s
 		return fmt.Errorf("delete identity: %w", err)
 	}
 	return nil
-}
-
-// RecordAttempt stores one login attempt (account lower-cased).
-func (s *Store) RecordAttempt(ctx context.Context, a LoginAttempt) error {
-	a.ID = 0
-	a.Account = strings.ToLower(a.Account)
-	if err := s.own(ctx, "login_attempt").Create(&a).Error; err != nil {
-		return fmt.Errorf("record login attempt: %w", err)
-	}
-	return nil
-}
-
-// CountFailures counts failed attempts of one kind since a time, per IP and
-// per account (case-insensitive). An empty ip or account counts 0.
-func (s *Store) CountFailures(ctx context.Context, kind, ip, account string, since time.Time) (byIP, byAccount int64, err error) {
-	base := func() *gorm.DB {
-		return s.own(ctx, "login_attempt").Where("kind = ? AND success = ? AND created_at >= ?", kind, false, since.Unix())
-	}
-	if ip != "" {
-		if err := base().Where("ip = ?", ip).Count(&byIP).Error; err != nil {
-			return 0, 0, fmt.Errorf("count failures by ip: %w", err)
-		}
-	}
-	if account != "" {
-		if err := base().Where("account = ?", strings.ToLower(account)).Count(&byAccount).Error; err != nil {
-			return 0, 0, fmt.Errorf("count failures by account: %w", err)
-		}
-	}
-	return byIP, byAccount, nil
 }
 
 // GetMeta returns the value of a key, or ErrNotFound.
@@ -242,6 +191,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (int64, error) 
 		model any
 	}{
 		{"oauth_state", "expires_at <= ?", now.Unix(), &OAuthState{}},
+		{"claim", "expires_at <= ?", now.Unix(), &claimRow{}},
 		{"pending", "expires_at <= ?", now.Unix(), &Pending{}},
 		{"login_attempt", "created_at < ?", now.Add(-AttemptRetention).Unix(), &LoginAttempt{}},
 	}

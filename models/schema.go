@@ -18,8 +18,9 @@ type Schema struct {
 
 type tableInfo struct {
 	engine  string
-	columns []string        // in table order, as the database spells them
-	has     map[string]bool // lower-cased column names
+	columns []string              // in table order, as the database spells them
+	has     map[string]bool       // lower-cased column names
+	facts   map[string]ColumnFact // lower-cased column name → what it holds (mysql only)
 }
 
 // InspectSchema reads the columns and engines of the given tables (all tables
@@ -48,14 +49,17 @@ func (s *Schema) inspectMySQL(ctx context.Context, db *gorm.DB, tables []string)
 		Engine *string `gorm:"column:ENGINE"`
 	}
 	type colRow struct {
-		Table  string `gorm:"column:TABLE_NAME"`
-		Column string `gorm:"column:COLUMN_NAME"`
+		Table   string  `gorm:"column:TABLE_NAME"`
+		Column  string  `gorm:"column:COLUMN_NAME"`
+		Type    string  `gorm:"column:DATA_TYPE"`
+		MaxLen  *int64  `gorm:"column:CHARACTER_MAXIMUM_LENGTH"`
+		Charset *string `gorm:"column:CHARACTER_SET_NAME"`
 	}
 	// TABLE_SCHEMA = DATABASE(): the same server may hold other forums.
 	tq := db.WithContext(ctx).Table("information_schema.TABLES").
 		Select("TABLE_NAME, ENGINE").Where("TABLE_SCHEMA = DATABASE()")
 	cq := db.WithContext(ctx).Table("information_schema.COLUMNS").
-		Select("TABLE_NAME, COLUMN_NAME").Where("TABLE_SCHEMA = DATABASE()").
+		Select("TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME").Where("TABLE_SCHEMA = DATABASE()").
 		Order("TABLE_NAME, ORDINAL_POSITION")
 	if len(tables) > 0 {
 		tq = tq.Where("TABLE_NAME IN ?", tables)
@@ -70,7 +74,7 @@ func (s *Schema) inspectMySQL(ctx context.Context, db *gorm.DB, tables []string)
 		if r.Engine != nil {
 			engine = *r.Engine
 		}
-		s.tables[r.Name] = &tableInfo{engine: engine, has: map[string]bool{}}
+		s.tables[r.Name] = &tableInfo{engine: engine, has: map[string]bool{}, facts: map[string]ColumnFact{}}
 	}
 	var crows []colRow
 	if err := cq.Scan(&crows).Error; err != nil {
@@ -80,6 +84,14 @@ func (s *Schema) inspectMySQL(ctx context.Context, db *gorm.DB, tables []string)
 		if ti := s.tables[r.Table]; ti != nil {
 			ti.columns = append(ti.columns, r.Column)
 			ti.has[strings.ToLower(r.Column)] = true
+			f := ColumnFact{Type: strings.ToLower(r.Type)}
+			if r.MaxLen != nil {
+				f.MaxLen = *r.MaxLen
+			}
+			if r.Charset != nil {
+				f.Charset = strings.ToLower(*r.Charset)
+			}
+			ti.facts[strings.ToLower(r.Column)] = f
 		}
 	}
 	return nil
@@ -182,7 +194,7 @@ func requiredTables() []requiredTable {
 // ownTableNames are qqconnect's own tables, inspected too so callers can ask
 // s.Schema about them; they are created by package migrations, not required here.
 func ownTableNames() []string {
-	return []string{"meta", "migrations", "identity", "oauth_state", "pending", "login_attempt", "audit", "admin_session"}
+	return []string{"meta", "migrations", "identity", "oauth_state", "pending", "login_attempt", "audit", "admin_session", "claim"}
 }
 
 func (r requiredTable) realName(t Tables) string {
@@ -213,6 +225,9 @@ func CheckCompat(ctx context.Context, s *Store) error {
 	for _, n := range ownTableNames() {
 		names = append(names, s.T.Own(n))
 	}
+	// Optional tables, inspected so writers know their engine and columns
+	// (the demo forum has neither).
+	names = append(names, s.T.Discuz("common_regip"), s.T.UCenter("settings"))
 	schema, err := InspectSchema(ctx, s.DB, s.Dialect, names)
 	if err != nil {
 		return fmt.Errorf("compatibility check: %w", err)

@@ -5,14 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"qqconnect/discuz"
+	"qqconnect/internal/throttle"
 	"qqconnect/models"
 )
 
@@ -29,36 +30,67 @@ func hashHex(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// throttle refuses when this IP or this account has failed too often lately.
-func (s *Service) throttle(ctx context.Context, ip, account string) error {
-	l := s.Limits
-	if l.Window == 0 {
-		l = DefaultLimits
+// checkPassword runs the bind form's password check through the limiter.
+func (s *Service) checkPassword(ctx context.Context, ip, username, password string) (*models.Member, error) {
+	m, err := s.Guard.Check(ctx, ip, username, password, nil)
+	switch {
+	case errors.Is(err, throttle.ErrLimited):
+		s.outcome("rate_limited")
+		return nil, ErrRateLimited
+	case err != nil:
+		return nil, err
+	case m == nil:
+		s.outcome("bad_password")
+		return nil, ErrBadPassword
 	}
-	byIP, byAccount, err := s.Store.CountFailures(ctx, "bind", ip, account, s.now().Add(-l.Window))
+	return m, nil
+}
+
+// CheckPassword is the demo forum's password login: the bind form's limits.
+func (s *Service) CheckPassword(ctx context.Context, ip, username, password string) (*models.Member, error) {
+	return s.checkPassword(ctx, ip, username, password)
+}
+
+// claim makes what follows a critical section for these keys across every
+// instance (models.Store.Claim); the caller defers the release.
+func (s *Service) claim(ctx context.Context, keys ...string) (func(), error) {
+	release, err := s.Store.Claim(ctx, s.now(), keys...)
+	if errors.Is(err, models.ErrBusy) {
+		s.outcome("busy")
+		return release, ErrBusy
+	}
+	return release, err
+}
+
+// withPending runs write with the pending identity taken out of the table
+// first, under claims on keys: of several parallel requests for one pending
+// identity, openid, account or username exactly one writes, and it re-checks
+// Discuz's rules inside. A refused or failed write puts the pending identity
+// back so the QQ user can try again.
+func (s *Service) withPending(ctx context.Context, p *models.Pending, keys []string, write func() error) error {
+	release, err := s.claim(ctx, keys...)
+	defer release()
 	if err != nil {
 		return err
 	}
-	if byIP >= l.PerIP || byAccount >= l.PerAccount {
-		return ErrRateLimited
+	taken, err := s.Store.TakePending(ctx, p.TokenHash)
+	if err != nil {
+		return err
+	}
+	if !taken {
+		return ErrPendingGone
+	}
+	if err := write(); err != nil {
+		if rerr := s.Store.RestorePending(ctx, *p); rerr != nil {
+			s.Log.Warn("could not put back the pending QQ identity", "err", rerr)
+		}
+		return err
 	}
 	return nil
 }
 
-func (s *Service) recordAttempt(ctx context.Context, ip, account string, ok bool) {
-	if err := s.Store.RecordAttempt(ctx, models.LoginAttempt{Kind: "bind", IP: ip, Account: account, Success: ok, CreatedAt: s.now().Unix()}); err != nil {
-		s.Log.Error("record login attempt", "err", err)
-	}
-	if !ok {
-		// fail2ban-friendly line; never the password.
-		s.Log.Warn("auth failure", "user", account, "ip", ip)
-	}
-}
-
-// CheckPassword verifies a forum username and password (models.Store.CheckPassword).
-func (s *Service) CheckPassword(ctx context.Context, username, password string) (*models.Member, error) {
-	return s.Store.CheckPassword(ctx, username, password)
-}
+func openidKey(openid string) string { return "openid:" + strings.ToUpper(openid) }
+func uidKey(uid int64) string        { return "uid:" + strconv.FormatInt(uid, 10) }
 
 // ensureOpenIDFree refuses an openid bound to a live member; a stale
 // binding row is removed first, as Discuz does.
@@ -84,55 +116,52 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID, use
 	if err != nil {
 		return nil, "", err
 	}
-	account := strings.ToLower(strings.TrimSpace(username))
-	if err := s.throttle(ctx, ip, account); err != nil {
-		s.outcome("rate_limited")
-		return nil, "", err
-	}
-	m, err := s.CheckPassword(ctx, strings.TrimSpace(username), password)
+	m, err := s.checkPassword(ctx, ip, username, password)
 	if err != nil {
 		return nil, "", err
 	}
-	if m == nil {
-		s.recordAttempt(ctx, ip, account, false)
-		s.outcome("bad_password")
-		return nil, "", ErrBadPassword
-	}
-	s.recordAttempt(ctx, ip, account, true)
-	if m.ConIsBind == 1 {
-		// A cloud-era row without an openid cannot log anyone in: binding again replaces it.
-		mine, err := models.Maybe(s.Store.ConnectByUID(ctx, m.UID))
+	err = s.withPending(ctx, p, []string{openidKey(p.OpenID), uidKey(m.UID)}, func() error {
+		// Re-read inside the claims: a parallel bind may have just bound it.
+		if m, err = models.Maybe(s.Store.MemberByUID(ctx, m.UID)); err != nil {
+			return err
+		}
+		if m == nil {
+			return ErrBadPassword
+		}
+		if m.ConIsBind == 1 {
+			// A cloud-era row without an openid cannot log anyone in: binding again replaces it.
+			mine, err := models.Maybe(s.Store.ConnectByUID(ctx, m.UID))
+			if err != nil {
+				return err
+			}
+			if mine == nil || mine.ConOpenID != "" {
+				return ErrAccountBound
+			}
+		}
+		if m.GroupID == 8 {
+			return ErrAwaitingVerify
+		}
+		if err := s.ensureOpenIDFree(ctx, p.OpenID); err != nil {
+			return err
+		}
+		g, err := models.Maybe(s.Store.GuestByOpenID(ctx, p.OpenID))
 		if err != nil {
-			return nil, "", err
+			return err
 		}
-		if mine == nil || mine.ConOpenID != "" {
-			return nil, "", ErrAccountBound
+		var cred models.QQCred
+		if g != nil {
+			cred = models.QQCred{Token: g.ConUinToken, Uin: g.ConUin, UinSecret: g.ConUinSecret}
 		}
-	}
-	if m.GroupID == 8 {
-		return nil, "", ErrAwaitingVerify
-	}
-	if err := s.ensureOpenIDFree(ctx, p.OpenID); err != nil {
-		return nil, "", err
-	}
-	g, err := models.Maybe(s.Store.GuestByOpenID(ctx, p.OpenID))
-	if err != nil {
-		return nil, "", err
-	}
-	var cred models.QQCred
-	if g != nil {
-		cred = models.QQCred{Token: g.ConUinToken, Uin: g.ConUin, UinSecret: g.ConUinSecret}
-	}
-	now := s.now()
-	err = s.Store.BindExisting(ctx, models.Binding{
-		UID: m.UID, OpenID: p.OpenID, Token: cred.Token, Uin: cred.Uin, UinSecret: cred.UinSecret, Now: now,
-		Identity: models.Identity{UID: m.UID, AppID: p.AppID, OpenID: p.OpenID, UnionID: p.UnionID,
-			Nickname: p.Nickname, AvatarURL: p.AvatarURL, CreatedAt: now.Unix(), UpdatedAt: now.Unix()},
+		now := s.now()
+		return s.Store.BindExisting(ctx, models.Binding{
+			UID: m.UID, OpenID: p.OpenID, Token: cred.Token, Uin: cred.Uin, UinSecret: cred.UinSecret, Now: now,
+			Identity: models.Identity{UID: m.UID, AppID: p.AppID, OpenID: p.OpenID, UnionID: p.UnionID,
+				Nickname: p.Nickname, AvatarURL: p.AvatarURL, CreatedAt: now.Unix(), UpdatedAt: now.Unix()},
+		})
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	_ = s.Store.DeletePending(ctx, p.TokenHash)
 	s.forgetMember(ctx, m.UID)
 	m.ConIsBind = 1
 	s.outcome("bound")
@@ -150,50 +179,103 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 	if err != nil {
 		return nil, "", err
 	}
+	rs, err := s.Store.LoadRegRuleSettings(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.checkRegisterOpen(q, rs); err != nil {
+		return nil, "", err
+	}
 	if !q.RegConnect {
 		return nil, "", ErrRegisterClosed
 	}
 	username = strings.TrimSpace(username)
-	email = strings.TrimSpace(email)
-	if err := discuz.CheckUsername(username); err != nil {
-		return nil, "", ErrUsernameInvalid
-	}
-	if discuz.CensorUser(q.CensorUser, username) {
-		return nil, "", ErrUsernameCensor
-	}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 255 || !utf8.ValidString(email) {
-		return nil, "", ErrEmailInvalid
+	// Discuz checks (and stores) the email lower-cased and trimmed, before the username.
+	email = discuz.NormalizeEmail(email)
+	if err := s.checkNewAccount(ctx, q, rs, username, email); err != nil {
+		return nil, "", err
 	}
 	if black, err := s.Store.IsUinBlacklisted(ctx, p.OpenID); err != nil {
 		return nil, "", err
 	} else if black {
 		return nil, "", ErrBlacklisted
 	}
+	var uid int64
+	keys := []string{openidKey(p.OpenID), "username:" + strings.ToLower(username), "email:" + email}
+	err = s.withPending(ctx, p, keys, func() error {
+		var err error
+		uid, err = s.register(ctx, q, rs, p, username, email, ip)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	m, err := models.Maybe(s.Store.MemberByUID(ctx, uid))
+	if err != nil {
+		return nil, "", err
+	}
+	s.outcome("registered")
+	return m, p.Referer, nil
+}
+
+// checkNewAccount applies the register form's checks in Discuz's order: the
+// email (format, domain lists, duplicates), then the username rules, and
+// what the columns can hold.
+func (s *Service) checkNewAccount(ctx context.Context, q *models.QQSettings, rs *models.RegRuleSettings, username, email string) error {
+	if err := s.checkRegisterEmail(ctx, rs, email); err != nil {
+		return err
+	}
+	t := s.Store.T
+	if !s.Store.Holds(t.UCenter("members"), "email", email) || !s.Store.Holds(t.Discuz("common_member"), "email", email) {
+		return ErrEmailTooLong
+	}
+	if err := discuz.CheckUsername(username); err != nil {
+		return ErrUsernameInvalid
+	}
+	if !s.Store.Holds(t.UCenter("members"), "username", username) || !s.Store.Holds(t.Discuz("common_member"), "username", username) {
+		return ErrUsernameCharset
+	}
+	if discuz.CensorUser(q.CensorUser, username) {
+		return ErrUsernameCensor
+	}
+	return nil
+}
+
+// register is the part of Register that runs under the claims: the rules
+// that depend on other rows are checked again here, then the write.
+func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models.RegRuleSettings, p *models.Pending, username, email, ip string) (int64, error) {
 	if q.RegisterUinLimit > 0 {
 		n, err := s.Store.CountBindUIDs(ctx, p.OpenID)
 		if err != nil {
-			return nil, "", err
+			return 0, err
 		}
 		if n >= int64(q.RegisterUinLimit) {
-			return nil, "", ErrUinLimit
+			return 0, ErrUinLimit
 		}
 	}
 	if err := s.ensureOpenIDFree(ctx, p.OpenID); err != nil {
-		return nil, "", err
+		return 0, err
 	}
 	if uc, err := models.Maybe(s.Store.UCMemberByUsername(ctx, username)); err != nil {
-		return nil, "", err
+		return 0, err
 	} else if uc != nil {
-		return nil, "", ErrUsernameTaken
+		return 0, ErrUsernameTaken
 	}
 	if m, err := models.Maybe(s.Store.MemberByUsername(ctx, username)); err != nil {
-		return nil, "", err
+		return 0, err
 	} else if m != nil {
-		return nil, "", ErrUsernameTaken
+		return 0, ErrUsernameTaken
+	}
+	// Again under the claims: a parallel registration may have taken the email.
+	if err := s.checkRegisterEmail(ctx, rs, email); err != nil {
+		return 0, err
+	}
+	if err := s.checkRegisterIP(ctx, rs, ip, s.now()); err != nil {
+		return 0, err
 	}
 	g, err := models.Maybe(s.Store.GuestByOpenID(ctx, p.OpenID))
 	if err != nil {
-		return nil, "", err
+		return 0, err
 	}
 	var cred models.QQCred
 	if g != nil {
@@ -204,18 +286,18 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 	rnd := s.rnd()
 	plain, err := discuz.NewMemberPassword(rnd)
 	if err != nil {
-		return nil, "", err
+		return 0, err
 	}
-	ucHash, ucSalt, err := discuz.HashUCPassword(plain, s.bcryptUC(), rnd)
+	ucHash, ucSalt, err := discuz.HashUCPassword(plain, s.Store.UCenterBcrypt(), rnd)
 	if err != nil {
-		return nil, "", err
+		return 0, err
 	}
 	memberPW, err := discuz.NewMemberPassword(rnd)
 	if err != nil {
-		return nil, "", err
+		return 0, err
 	}
 	n := models.NewMember{Username: username, Email: email, UCPassword: ucHash, UCSalt: ucSalt,
-		MemberPassword: memberPW, IP: ip}
+		MemberPassword: memberPW, IP: ip, RegRules: rs}
 	n.GroupID = q.NewUserGroupID
 	if q.RegVerify > 0 && q.Connect.GetString("register_regverify") != "1" {
 		n.GroupID = 8 // 等待验证会员: the site verifies new members and QQ registrations are not exempt
@@ -228,22 +310,11 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 		Identity: models.Identity{AppID: p.AppID, OpenID: p.OpenID, UnionID: p.UnionID, Nickname: p.Nickname,
 			AvatarURL: p.AvatarURL, CreatedAt: now.Unix(), UpdatedAt: now.Unix()}}
 	uid, err := s.Store.Register(ctx, n)
-	if err != nil {
-		return nil, "", err
+	if models.IsDuplicate(err) {
+		// UCenter's unique username, taken under another spelling its collation equates.
+		return 0, ErrUsernameTaken
 	}
-	_ = s.Store.DeletePending(ctx, p.TokenHash)
-	m, err := models.Maybe(s.Store.MemberByUID(ctx, uid))
-	if err != nil {
-		return nil, "", err
-	}
-	s.outcome("registered")
-	return m, p.Referer, nil
-}
-
-// bcryptUC reports whether UCenter is 1.7 (X3.5: bcrypt, salt ”) rather than
-// 1.6 (X3.4: md5 with a 6-character salt), told apart by X3.5's secmobile column.
-func (s *Service) bcryptUC() bool {
-	return s.Store.Schema != nil && s.Store.Schema.Has(s.Store.T.UCenter("members"), "secmobile")
+	return uid, err
 }
 
 // applyInitCredits sets the new member's credits from Discuz's initcredits
@@ -285,7 +356,7 @@ func (s *Service) Unbind(ctx context.Context, uid int64, newPassword1, newPasswo
 		if newPassword1 == "" || newPassword1 != newPassword2 || utf8.RuneCountInString(newPassword1) < 6 || len(newPassword1) > 72 {
 			return ErrPasswordNeeded
 		}
-		if hash, salt, err = discuz.HashUCPassword(newPassword1, s.bcryptUC(), s.rnd()); err != nil {
+		if hash, salt, err = discuz.HashUCPassword(newPassword1, s.Store.UCenterBcrypt(), s.rnd()); err != nil {
 			return err
 		}
 	}

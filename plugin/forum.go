@@ -1,8 +1,8 @@
 package plugin
 
 import (
+	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -57,21 +57,18 @@ func (f *Forum) Index(c *gin.Context) {
 // Login is POST /demo/login: Discuz's password login, for the demo members.
 func (f *Forum) Login(c *gin.Context) {
 	ctx := c.Request.Context()
-	ip := c.ClientIP()
-	user := strings.TrimSpace(c.PostForm("username"))
-	account := strings.ToLower(user)
-	if err := f.H.Svc.throttle(ctx, ip, account); err != nil {
-		f.loginError(c, http.StatusTooManyRequests, ErrRateLimited)
+	m, err := f.H.Svc.CheckPassword(ctx, c.ClientIP(), c.PostForm("username"), c.PostForm("password"))
+	var r *Refusal
+	if errors.As(err, &r) {
+		status := http.StatusUnprocessableEntity
+		if r == ErrRateLimited {
+			status = http.StatusTooManyRequests
+		}
+		f.loginError(c, status, r)
 		return
 	}
-	m, err := f.H.Svc.CheckPassword(ctx, user, c.PostForm("password"))
 	if err != nil {
 		f.H.fail(c, err)
-		return
-	}
-	f.H.Svc.recordAttempt(ctx, ip, account, m != nil)
-	if m == nil {
-		f.loginError(c, http.StatusUnprocessableEntity, ErrBadPassword)
 		return
 	}
 	if err := f.H.loginAs(c, m); err != nil {

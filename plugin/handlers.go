@@ -76,8 +76,12 @@ func (h *Handlers) Login(c *gin.Context) {
 	if m != nil {
 		uid = m.UID
 	}
-	url, err := h.Svc.Start(ctx, web.BrowserID(c), h.referer(c.Query("referer")), uid, web.IsMobile(c.GetHeader("User-Agent")))
+	url, st, err := h.Svc.Start(ctx, h.referer(c.Query("referer")), uid, web.IsMobile(c.GetHeader("User-Agent")))
 	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if err := h.pushState(c, st); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -95,7 +99,9 @@ func (h *Handlers) Callback(c *gin.Context) {
 	if m, err := h.Session.Member(ctx, c); err == nil && m != nil {
 		uid = m.UID
 	}
-	res, err := h.Svc.Callback(ctx, web.BrowserID(c), c.Request.URL.Query(), c.ClientIP(), uid)
+	query := c.Request.URL.Query()
+	states := h.takeState(c, CallbackKey(query))
+	res, err := h.Svc.Callback(ctx, web.BrowserID(c), states, query, c.ClientIP(), uid)
 	if err != nil {
 		h.fail(c, err)
 		return

@@ -6,6 +6,7 @@ package plugin
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"qqconnect/discuz"
 	"qqconnect/internal/rowcache"
+	"qqconnect/internal/throttle"
 	"qqconnect/models"
 	"qqconnect/plugin/qq"
 )
@@ -40,7 +42,7 @@ type Service struct {
 	Now         func() time.Time
 	Rand        io.Reader
 	Log         *slog.Logger
-	Limits      Limits
+	Guard       *throttle.Guard // the bind password form's limits (kind "bind"); required
 	Metrics     Metrics
 	RowCache    rowcache.Invalidator // Discuz's memory-cached member rows; nil when none
 
@@ -61,17 +63,6 @@ func (s *Service) forgetMember(ctx context.Context, uid int64) {
 		s.Log.Warn("could not drop Discuz's cached member rows; the forum may show the old binding until they expire", "uid", uid, "err", err)
 	}
 }
-
-// Limits are the brute-force limits of the bind password form.
-type Limits struct {
-	PerIP      int64         // failures per IP in Window
-	PerAccount int64         // failures per account in Window
-	Window     time.Duration //
-}
-
-// DefaultLimits: 10 failures per IP and 5 per account per 15 minutes, so an
-// attacker cannot guess far, and cannot lock a member out for long.
-var DefaultLimits = Limits{PerIP: 10, PerAccount: 5, Window: 15 * time.Minute}
 
 // Metrics receives login outcomes (Prometheus counters in main).
 type Metrics interface {
@@ -121,12 +112,15 @@ var (
 	ErrPendingGone     = refuse("pending", "QQ登录信息已过期，请重新点击QQ登录", "Your QQ login has expired. Please click “QQ login” again.")
 	ErrBadPassword     = refuse("bad_password", "用户名或密码错误", "Wrong username or password.")
 	ErrRateLimited     = refuse("rate_limited", "尝试次数过多，请15分钟后再试", "Too many attempts. Please try again in 15 minutes.")
+	ErrBusy            = refuse("busy", "该QQ账号或用户名正在另一个请求中处理，请稍后再试", "This QQ account or username is being processed by another request. Please try again in a moment.")
 	ErrRegisterClosed  = refuse("register_closed", "本站未开放QQ注册，请绑定已有账号", "This forum does not allow new accounts through QQ; bind an existing account instead.")
 	ErrUinLimit        = refuse("uin_limit", "该QQ注册的账号数已达上限", "This QQ account has reached the forum's limit of accounts.")
 	ErrUsernameTaken   = refuse("username_taken", "该用户名已被注册", "This username is already taken.")
 	ErrUsernameInvalid = refuse("username_invalid", "用户名须为3到15个字符（中文算2个），且不能含空格和 % , * \" < > & ( ) ' \\ 等字符", "Usernames are 3–15 characters (a Chinese character counts 2) without spaces or % , * \" < > & ( ) ' \\.")
 	ErrUsernameCensor  = refuse("username_censored", "用户名包含被系统屏蔽的字符", "This username is not allowed on this forum.")
 	ErrEmailInvalid    = refuse("email_invalid", "Email 地址无效", "Please enter a valid email address.")
+	ErrEmailTooLong    = refuse("email_too_long", "Email 地址过长，本站无法保存", "This email address is longer than the forum can store.")
+	ErrUsernameCharset = refuse("username_charset", "用户名包含本站无法保存的字符（如表情符号）", "This username contains characters the forum cannot store (such as emoji).")
 	ErrNotBound        = refuse("not_bound", "您的账号尚未绑定QQ", "Your account is not bound to QQ.")
 	ErrPasswordNeeded  = refuse("password_needed", "您的账号是通过QQ注册的，解除绑定前请先设置登录密码（两次输入须一致，至少6位）", "Your account was created through QQ: set a password (twice, at least 6 characters) before unbinding.")
 	ErrNotLoggedIn     = refuse("not_logged_in", "请先登录论坛", "Please log in to the forum first.")
@@ -167,42 +161,47 @@ func (s *Service) Protocol(q *models.QQSettings) string {
 	return "oauth2"
 }
 
+// LoginState is one QQ login this browser started: kept in qqconnect's
+// encrypted, signed session cookie (never in a table, so an anonymous
+// GET /connect/qq/login costs no row), and marked used server-side when its
+// callback completes (models.Store.MarkStateUsed).
+type LoginState struct {
+	Hash     string `json:"h"`           // sha256 of the state (OAuth 2.0) or request token (OAuth 1.0)
+	Exp      int64  `json:"e"`           // Unix seconds
+	UID      int64  `json:"u,omitempty"` // the member who started it while logged in (bind intent)
+	Referer  string `json:"r,omitempty"` // local path to go to afterwards
+	Protocol string `json:"p"`           // "oauth2" or "oauth1"
+	Secret   string `json:"s,omitempty"` // OAuth 1.0 request token secret
+}
+
 // Start begins a QQ login: a fresh single-use state (OAuth 2.0) or request
-// token (OAuth 1.0), stored hashed with the browser's binding and the local
-// referer, and the QQ authorize URL.
-func (s *Service) Start(ctx context.Context, browserID, referer string, uid int64, mobile bool) (string, error) {
+// token (OAuth 1.0) and the QQ authorize URL. The caller keeps the
+// returned LoginState in the visitor's session.
+func (s *Service) Start(ctx context.Context, referer string, uid int64, mobile bool) (string, LoginState, error) {
 	q, err := s.CheckEnabled(ctx)
 	if err != nil {
-		return "", err
-	}
-	intent := "login"
-	if uid > 0 {
-		intent = "bind"
+		return "", LoginState{}, err
 	}
 	now := s.now()
-	st := models.OAuthState{BrowserHash: hashHex(browserID), Intent: intent, UID: uid, Referer: referer,
-		CreatedAt: now.Unix(), ExpiresAt: now.Add(StateTTL).Unix(), Protocol: s.Protocol(q)}
+	st := LoginState{UID: uid, Referer: referer, Exp: now.Add(StateTTL).Unix(), Protocol: s.Protocol(q)}
 	var authURL string
 	if st.Protocol == "oauth1" {
 		if s.QQ1 == nil {
-			return "", errors.New("start QQ login: OAuth 1.0 client not configured")
+			return "", LoginState{}, errors.New("start QQ login: OAuth 1.0 client not configured")
 		}
 		rt, err := s.QQ1.RequestToken(ctx, s.creds(q))
 		if err != nil {
 			s.outcome("qq_error")
-			return "", err
+			return "", LoginState{}, err
 		}
-		st.StateHash, st.ReqSecret = hashHex(rt.Token), rt.Secret
+		st.Hash, st.Secret = hashHex(rt.Token), rt.Secret
 		authURL = s.QQ1.AuthorizeURL(s.creds(q), rt.Token, s.RedirectURI)
 	} else {
 		state := randomToken(s.rnd(), 24)
-		st.StateHash = hashHex(state)
+		st.Hash = hashHex(state)
 		authURL = s.QQ.AuthorizeURL(s.creds(q), s.RedirectURI, state, mobile)
 	}
-	if err := s.Store.SaveState(ctx, st); err != nil {
-		return "", fmt.Errorf("start QQ login: %w", err)
-	}
-	return authURL, nil
+	return authURL, st, nil
 }
 
 // CallbackResult says what the callback decided.
@@ -222,26 +221,37 @@ type qqUser struct {
 	profile         func(ctx context.Context) (*qq.UserInfo, error)
 }
 
-// Callback finishes the QQ side: the single-use state of this browser, the
-// token exchange of the protocol the login started with, the openid, then
-// login, bind (logged-in member) or pending. query is the callback's query.
-func (s *Service) Callback(ctx context.Context, browserID string, query url.Values, ip string, loggedInUID int64) (*CallbackResult, error) {
-	oauth1 := query.Get("oauth_token") != "" && query.Get("state") == ""
+// CallbackKey is the hash of the state (or OAuth 1.0 request token) a
+// callback query carries, "" when it carries none; the caller removes the
+// matching LoginState from the session whatever the outcome.
+func CallbackKey(query url.Values) string {
 	key := query.Get("state")
-	if oauth1 {
+	if query.Get("oauth_token") != "" && key == "" {
 		key = query.Get("oauth_token")
 	}
 	if key == "" {
+		return ""
+	}
+	return hashHex(key)
+}
+
+// Callback finishes the QQ side: the state must be one this browser's
+// session holds (bound to the browser), unexpired and of the protocol the
+// query speaks; then the token exchange, the server-side single-use mark,
+// the openid, and login, bind (logged-in member) or pending.
+func (s *Service) Callback(ctx context.Context, browserID string, states []LoginState, query url.Values, ip string, loggedInUID int64) (*CallbackResult, error) {
+	oauth1 := query.Get("oauth_token") != "" && query.Get("state") == ""
+	key := CallbackKey(query)
+	now := s.now()
+	var st *LoginState
+	for i := range states {
+		if key != "" && subtle.ConstantTimeCompare([]byte(states[i].Hash), []byte(key)) == 1 {
+			st = &states[i]
+		}
+	}
+	if st == nil || st.Exp <= now.Unix() || (st.Protocol == "oauth1") != oauth1 {
 		s.outcome("bad_state")
 		return nil, ErrState
-	}
-	st, err := s.Store.ConsumeState(ctx, hashHex(key), s.now())
-	if errors.Is(err, models.ErrNotFound) || (err == nil && (st.BrowserHash != hashHex(browserID) || (st.Protocol == "oauth1") != oauth1)) {
-		s.outcome("bad_state")
-		return nil, ErrState
-	}
-	if err != nil {
-		return nil, fmt.Errorf("check state: %w", err)
 	}
 	q, err := s.CheckEnabled(ctx)
 	if err != nil {
@@ -257,7 +267,16 @@ func (s *Service) Callback(ctx context.Context, browserID string, query url.Valu
 	if err != nil {
 		return nil, err
 	}
-	return s.finish(ctx, q, st, u, ip, loggedInUID)
+	// Single use, server-side, across instances: a state completes one login.
+	// Marked after QQ accepted the code, so only real QQ logins leave a row.
+	if err := s.Store.MarkStateUsed(ctx, st.Hash, now, st.Exp); err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			s.outcome("bad_state")
+			return nil, ErrState
+		}
+		return nil, err
+	}
+	return s.finish(ctx, q, browserID, st, u, ip, loggedInUID)
 }
 
 func (s *Service) exchangeOAuth2(ctx context.Context, cred qq.Credentials, code string) (*qqUser, error) {
@@ -288,7 +307,7 @@ func (s *Service) exchangeOAuth2(ctx context.Context, cred qq.Credentials, code 
 		}}, nil
 }
 
-func (s *Service) exchangeOAuth1(ctx context.Context, cred qq.Credentials, query url.Values, st *models.OAuthState) (*qqUser, error) {
+func (s *Service) exchangeOAuth1(ctx context.Context, cred qq.Credentials, query url.Values, st *LoginState) (*qqUser, error) {
 	if s.QQ1 == nil {
 		return nil, errors.New("QQ OAuth 1.0 client not configured")
 	}
@@ -297,7 +316,7 @@ func (s *Service) exchangeOAuth1(ctx context.Context, cred qq.Credentials, query
 		s.outcome("qq_error")
 		return nil, err
 	}
-	tok, err := s.QQ1.AccessToken(ctx, cred, &qq.RequestToken{Token: cb.Token, Secret: st.ReqSecret}, cb)
+	tok, err := s.QQ1.AccessToken(ctx, cred, &qq.RequestToken{Token: cb.Token, Secret: st.Secret}, cb)
 	if err != nil {
 		s.outcome("qq_error")
 		return nil, err
@@ -307,7 +326,7 @@ func (s *Service) exchangeOAuth1(ctx context.Context, cred qq.Credentials, query
 }
 
 // finish applies Discuz's callback rules to the QQ user.
-func (s *Service) finish(ctx context.Context, q *models.QQSettings, st *models.OAuthState, u *qqUser, ip string, loggedInUID int64) (*CallbackResult, error) {
+func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID string, st *LoginState, u *qqUser, ip string, loggedInUID int64) (*CallbackResult, error) {
 	openid := strings.ToUpper(u.openid)
 	black, err := s.Store.IsUinBlacklisted(ctx, openid)
 	if err != nil {
@@ -385,7 +404,7 @@ func (s *Service) finish(ctx context.Context, q *models.QQSettings, st *models.O
 	}
 	token := randomToken(s.rnd(), 32)
 	err = s.Store.SavePending(ctx, models.Pending{
-		TokenHash: hashHex(token), BrowserHash: st.BrowserHash, AppID: q.AppID, OpenID: openid,
+		TokenHash: hashHex(token), BrowserHash: hashHex(browserID), AppID: q.AppID, OpenID: openid,
 		UnionID: optional(u.unionid), Nickname: nick, AvatarURL: id.AvatarURL, Referer: st.Referer,
 		CreatedAt: now.Unix(), ExpiresAt: now.Add(PendingTTL).Unix(),
 	})
@@ -417,6 +436,23 @@ func expiry(now time.Time, expiresIn int64) int64 {
 
 // bindLoggedIn binds the QQ account to the member who is already logged in.
 func (s *Service) bindLoggedIn(ctx context.Context, u *qqUser, uid int64, conn *models.MemberConnect, openid, ip string, id models.Identity, now time.Time) (*models.Member, error) {
+	release, err := s.claim(ctx, openidKey(openid), uidKey(uid))
+	defer release()
+	if err != nil {
+		return nil, err
+	}
+	// Read again under the claims: a parallel bind may have taken the openid.
+	if conn, err = models.Maybe(s.Store.ConnectByOpenID(ctx, openid)); err != nil {
+		return nil, err
+	}
+	if conn != nil && conn.UID != uid {
+		if removed, err := s.Store.RepairStaleBinding(ctx, conn); err != nil {
+			return nil, err
+		} else if !removed {
+			return nil, ErrOpenIDBound
+		}
+		conn = nil
+	}
 	m, err := models.Maybe(s.Store.MemberByUID(ctx, uid))
 	if err != nil {
 		return nil, err

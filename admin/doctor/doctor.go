@@ -97,6 +97,7 @@ type Env struct {
 	DiscuzVersion string // DISCUZ_VERSION from DISCUZ_ROOT; "" = unknown (guessed from the schema)
 	Sandbox       bool
 	Protocol      string // QQCONNECT_QQ_PROTOCOL: "auto" (default), "oauth2" or "oauth1"
+	DBDriver      string // QQCONNECT_DB_DRIVER; "" = Store.Dialect (unknown without a Store)
 
 	// Discuz's memory/file cache configuration (config_global.php).
 	MemoryRedis  string   // host:port of the redis memory cache, "" when none
@@ -177,6 +178,7 @@ var checks = []check{
 	{"qq_protocol", "QQ登录协议", "QQ login protocol", checkProtocol},
 	{"unionid", "UnionID 权限", "UnionID permission", checkUnionID},
 	{"redirect_uri", "回调地址", "OAuth redirect_uri", checkRedirectURI},
+	{"sandbox", "QQ登录沙箱", "QQ login sandbox", checkSandbox},
 	{"memory_cache", "内存缓存", "Discuz memory cache", checkMemoryCache},
 	{"bindings", "QQ绑定数据", "QQ bindings", checkBindings},
 }

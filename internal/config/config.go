@@ -41,6 +41,11 @@ type Config struct {
 	TrustedProxy  []string
 	NoMigrate     bool
 
+	// SandboxOnRealForum is the operator's explicit consent to run the
+	// sandbox on a mysql (real forum) database.
+	SandboxOnRealForum bool
+	MetricsAddr        string // separate listener of /metrics; "" = on Addr
+
 	// Learned from DISCUZ_ROOT, when set.
 	DiscuzVersion string
 	Charset       string // site charset, "utf-8" unless config_global says otherwise
@@ -66,6 +71,11 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Setting + ": " + e.Msg }
 
+// SandboxOnRealForumPhrase is the one value of QQCONNECT_SANDBOX_ON_REAL_FORUM
+// that allows the sandbox on a mysql database: a phrase, not "true", so
+// nobody switches it on by habit or by copying a demo's settings.
+const SandboxOnRealForumPhrase = "i-know-this-is-not-qq"
+
 // setting describes one CONTRACT §2 variable and its flag.
 type setting struct {
 	env, flag, usage string
@@ -78,7 +88,7 @@ type setting struct {
 func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config, []string, error) {
 	var raw struct {
 		addr, public, callback, driver, dsn, pre, ucpre, root, authkey, cpre, cdomain, cpath,
-		qqbase, proto, qzone, sandbox, redis, proxies string
+		qqbase, proto, qzone, sandbox, sandboxReal, metrics, redis, proxies string
 	}
 	settings := []setting{
 		{"QQCONNECT_ADDR", "addr", "listen address", &raw.addr},
@@ -97,6 +107,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 		{"QQCONNECT_QQ_PROTOCOL", "qq-protocol", "auto, oauth2 or oauth1", &raw.proto},
 		{"QQCONNECT_QZONE_API_BASE", "qzone-api-base", "base URL of the OAuth 1.0 endpoints", &raw.qzone},
 		{"QQCONNECT_SANDBOX", "sandbox", "serve the built-in QQ emulator (true/false)", &raw.sandbox},
+		{"QQCONNECT_SANDBOX_ON_REAL_FORUM", "sandbox-on-real-forum", "allow the sandbox on a mysql database: exactly " + SandboxOnRealForumPhrase, &raw.sandboxReal},
+		{"QQCONNECT_METRICS_ADDR", "metrics-addr", "serve /metrics only on this separate listen address", &raw.metrics},
 		{"QQCONNECT_REDIS_URL", "redis-url", "shared state for several instances", &raw.redis},
 		{"QQCONNECT_TRUSTED_PROXIES", "trusted-proxies", "comma-separated CIDRs whose X-Forwarded-For is believed", &raw.proxies},
 	}
@@ -167,16 +179,25 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 	override(&c.QzoneAPIBase, raw.qzone)
 	c.RedisURL = raw.redis
 	c.PublicURL = raw.public
+	c.MetricsAddr = raw.metrics
 
-	if err := c.validate(raw.sandbox, raw.proxies, raw.qqbase != "", raw.qzone != ""); err != nil {
+	if err := c.validate(raw.sandbox, raw.sandboxReal, raw.proxies, raw.qqbase != "", raw.qzone != ""); err != nil {
 		return nil, nil, err
 	}
 	return c, fs.Args(), nil
 }
 
-func (c *Config) validate(sandbox, proxies string, qqBaseGiven, qzoneGiven bool) error {
+func (c *Config) validate(sandbox, sandboxReal, proxies string, qqBaseGiven, qzoneGiven bool) error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return &Error{"QQCONNECT_ADDR", fmt.Sprintf("%q is not host:port", c.Addr)}
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			return &Error{"QQCONNECT_METRICS_ADDR", fmt.Sprintf("%q is not host:port, e.g. 127.0.0.1:9100", c.MetricsAddr)}
+		}
+		if c.MetricsAddr == c.Addr {
+			return &Error{"QQCONNECT_METRICS_ADDR", fmt.Sprintf("%q must differ from QQCONNECT_ADDR: /metrics gets a listener of its own", c.MetricsAddr)}
+		}
 	}
 	if c.PublicURL == "" {
 		host, port, _ := net.SplitHostPort(c.Addr)
@@ -229,6 +250,17 @@ func (c *Config) validate(sandbox, proxies string, qqBaseGiven, qzoneGiven bool)
 			return &Error{"QQCONNECT_SANDBOX", fmt.Sprintf("%q is not true or false", sandbox)}
 		}
 		c.Sandbox = b
+	}
+	if sandboxReal != "" && sandboxReal != SandboxOnRealForumPhrase {
+		return &Error{"QQCONNECT_SANDBOX_ON_REAL_FORUM", fmt.Sprintf("must be exactly %q (or unset)", SandboxOnRealForumPhrase)}
+	}
+	c.SandboxOnRealForum = sandboxReal == SandboxOnRealForumPhrase
+	// The sandbox logs anyone in as whichever QQ number they pick; on a real
+	// forum that is every member bound to a sandbox openid.
+	if c.Sandbox && c.DBDriver == "mysql" && !c.SandboxOnRealForum {
+		return &Error{"QQCONNECT_SANDBOX", "is on with a mysql (real forum) database: QQ login would go to the built-in sandbox, " +
+			"where anyone could log in as any member bound to a sandbox QQ number. Unset QQCONNECT_SANDBOX; " +
+			"only for a throw-away copy of a forum also set QQCONNECT_SANDBOX_ON_REAL_FORUM=" + SandboxOnRealForumPhrase}
 	}
 	if c.Sandbox && !qqBaseGiven {
 		c.QQAPIBase = c.PublicURL + "/sandbox/qq"

@@ -94,6 +94,23 @@ func RenewSession(c *gin.Context) {
 	_ = s.Save()
 }
 
+// SessionString returns a value kept in the encrypted session cookie ("" if none).
+func SessionString(c *gin.Context, key string) string {
+	v, _ := sessions.Default(c).Get(key).(string)
+	return v
+}
+
+// SetSessionString keeps a value in the encrypted session cookie ("" removes it).
+func SetSessionString(c *gin.Context, key, v string) error {
+	s := sessions.Default(c)
+	if v == "" {
+		s.Delete(key)
+	} else {
+		s.Set(key, v)
+	}
+	return s.Save()
+}
+
 // SetFlash stores a one-time message shown on the next page (Post/Redirect/Get).
 func SetFlash(c *gin.Context, msg string) {
 	s := sessions.Default(c)

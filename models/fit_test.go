@@ -1,0 +1,40 @@
+package models
+
+import "testing"
+
+func TestFitAndHolds(t *testing.T) {
+	s := &Store{Schema: &Schema{tables: map[string]*tableInfo{
+		"t": {facts: map[string]ColumnFact{
+			"ip3":   {Type: "char", MaxLen: 15, Charset: "utf8mb3"},
+			"nick3": {Type: "char", MaxLen: 5, Charset: "utf8"},
+			"nick4": {Type: "varchar", MaxLen: 5, Charset: "utf8mb4"},
+			"gbk":   {Type: "char", MaxLen: 15, Charset: "gbk"},
+		}},
+	}}}
+	const v6 = "2001:db8:85a3:8d3:1319:8a2e:370:7348"
+	cases := []struct {
+		col, in string
+		fit     string
+		holds   bool
+	}{
+		{"ip3", "203.0.113.7", "203.0.113.7", true},
+		{"ip3", v6, v6[:15], false},
+		{"nick3", "企鹅🐧", "企鹅", false},
+		{"nick3", "🐧🐧", "", false},
+		{"nick3", "𠀀ab", "ab", false}, // CJK extension B is 4 bytes
+		{"nick4", "企鹅🐧👨‍👩‍👧", "企鹅🐧👨\u200d", false},
+		{"nick4", "企鹅🐧", "企鹅🐧", true},
+		{"gbk", "中文", "中文", true},
+		{"gbk", "中文🐧", "中文", false},
+		{"missing", "anything 🐧", "anything 🐧", true},
+		{"nick4", "a\xffb", "ab", false},
+	}
+	for _, c := range cases {
+		if got := s.Fit("t", c.col, c.in); got != c.fit {
+			t.Errorf("Fit(%s, %q) = %q, want %q", c.col, c.in, got, c.fit)
+		}
+		if got := s.Holds("t", c.col, c.in); got != c.holds {
+			t.Errorf("Holds(%s, %q) = %v, want %v", c.col, c.in, got, c.holds)
+		}
+	}
+}
