@@ -68,7 +68,13 @@ func burst(n int, post func(i int) (int, string)) (map[int]int, []string) {
 // attempt column with characters the UCenter collation ignores must not
 // buy unlimited guesses, on the bind form or the admin sign-in.
 func TestPaddedUsernameIsThrottled(t *testing.T) {
-	s := newTestSite(t, testdb.X35, nil)
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) { testPaddedUsername(t, v) })
+	}
+}
+
+func testPaddedUsername(t *testing.T, version string) {
+	s := newTestSite(t, version, nil)
 	uid := s.addMember("alice", "right-pw-1", 10)
 	s.DB.Exec(t, "UPDATE pre_common_member SET adminid=1 WHERE uid=?", uid)
 	pads := []string{"\u2060", "\u200b", "\x00"}
@@ -108,7 +114,13 @@ func TestPaddedUsernameIsThrottled(t *testing.T) {
 // spread over two instances on one database, check at most 5 passwords of
 // one account (the rest 429), on the bind form and the admin sign-in.
 func TestParallelBurstsKeepTheLimit(t *testing.T) {
-	s := newTestSite(t, testdb.X35, map[string]string{"QQCONNECT_TRUSTED_PROXIES": "127.0.0.1"})
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) { testParallelBursts(t, v) })
+	}
+}
+
+func testParallelBursts(t *testing.T, version string) {
+	s := newTestSite(t, version, map[string]string{"QQCONNECT_TRUSTED_PROXIES": "127.0.0.1"})
 	uid := s.addMember("victim", "victim-pw-1", 10)
 	s.DB.Exec(t, "UPDATE pre_common_member SET adminid=1 WHERE uid=?", uid)
 	second := s.secondInstance()

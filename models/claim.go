@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"gorm.io/gorm/clause"
 )
 
 // ErrBusy is returned by Claim when another request holds one of the keys.
@@ -36,17 +37,17 @@ func (s *Store) Claim(ctx context.Context, now time.Time, keys ...string) (relea
 		if len(k) > 191 {
 			k = k[:191]
 		}
-		err := s.own(ctx, "claim").Create(&claimRow{K: k, ExpiresAt: now.Add(ClaimTTL).Unix()}).Error
-		if err != nil && isDuplicate(err) {
+		took, err := s.takeClaim(ctx, k, now)
+		if err == nil && !took {
 			// A crashed holder's claim: take it over once.
 			res := s.own(ctx, "claim").Where("k = ? AND expires_at <= ?", k, now.Unix()).Delete(&claimRow{})
 			if res.Error == nil && res.RowsAffected == 1 {
-				err = s.own(ctx, "claim").Create(&claimRow{K: k, ExpiresAt: now.Add(ClaimTTL).Unix()}).Error
+				took, err = s.takeClaim(ctx, k, now)
 			}
 		}
-		if err != nil {
+		if err != nil || !took {
 			release()
-			if isDuplicate(err) {
+			if err == nil || lostRace(err) {
 				return func() {}, ErrBusy
 			}
 			return func() {}, fmt.Errorf("claim %s: %w", strings.SplitN(k, ":", 2)[0], err)
@@ -54,6 +55,28 @@ func (s *Store) Claim(ctx context.Context, now time.Time, keys ...string) (relea
 		held = append(held, k)
 	}
 	return release, nil
+}
+
+// takeClaim inserts the claim row; false when it exists (no error: a held
+// claim is the expected answer, not a failure to log).
+func (s *Store) takeClaim(ctx context.Context, k string, now time.Time) (bool, error) {
+	res := s.own(ctx, "claim").Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&claimRow{K: k, ExpiresAt: now.Add(ClaimTTL).Unix()})
+	if res.Error != nil {
+		return false, res.Error
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// lostRace reports the errors InnoDB gives the losers of parallel inserts
+// of one key around a delete (deadlock 1213, lock wait timeout 1205): the
+// statement was rolled back and holds nothing, so the claim is just busy.
+func lostRace(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205 || me.Number == 1062
+	}
+	return isDuplicate(err)
 }
 
 type claimRow struct {
