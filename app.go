@@ -49,7 +49,7 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate 
 			}
 		}
 	}
-	tables := models.Tables{Pre: cfg.TablePrefix, UC: cfg.UCTablePrefix}
+	tables := models.Tables{Pre: cfg.TablePrefix, UC: cfg.UCTablePrefix, UCDB: cfg.UCDatabase}
 	store, err := models.Open(ctx, cfg.DBDriver, cfg.DBDSN, tables, log)
 	if err != nil {
 		return nil, err

@@ -21,16 +21,11 @@ import (
 )
 
 // newRepairer builds the repair toolbox of the admin pages and the CLI:
-// Discuz's Redis memory cache is cleared after each change when configured;
-// other memory backends and the file cache cannot be, and the plans say so.
+// Discuz's Redis or memcached memory cache is cleared after each change
+// when configured; in-process memory caches and the file cache cannot be,
+// and the plans say so (newSettingCache).
 func newRepairer(app *App) *repair.Repairer {
-	var cache repair.CacheInvalidator
-	if app.Cfg.MemoryRedis != "" {
-		cache = repair.NewRedisInvalidator(app.Cfg.MemoryRedis, app.Cfg.MemoryRedisPW, app.Cfg.MemoryRedisDB, app.Cfg.MemoryPrefix)
-	} else {
-		cache = repair.NewManualInvalidator(app.Cfg.MemoryOther, app.Cfg.CacheType)
-	}
-	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: cache, Now: time.Now, Log: app.Log}
+	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: newSettingCache(app.Cfg), Now: time.Now, Log: app.Log}
 }
 
 const repairUsage = `usage: qqconnect repair ACTION [--dry-run] [--yes] [--appid ID] [--uid N] [configuration flags]

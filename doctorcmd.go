@@ -16,18 +16,21 @@ import (
 // may be nil when the database could not be opened (the doctor says why).
 func doctorEnv(cfg *config.Config, app *App, dbErr error) *doctor.Env {
 	env := &doctor.Env{
-		DBErr:         dbErr,
-		PublicURL:     cfg.PublicURL,
-		CallbackPath:  cfg.CallbackPath,
-		QQAPIBase:     cfg.QQAPIBase,
-		DiscuzVersion: cfg.DiscuzVersion,
-		Sandbox:       cfg.Sandbox,
-		MemoryRedis:   cfg.MemoryRedis,
-		MemoryPrefix:  cfg.MemoryPrefix,
-		CacheType:     cfg.CacheType,
-		MemoryOther:   cfg.MemoryOther,
-		Protocol:      cfg.QQProtocol,
-		DBDriver:      cfg.DBDriver,
+		DBErr:          dbErr,
+		PublicURL:      cfg.PublicURL,
+		CallbackPath:   cfg.CallbackPath,
+		QQAPIBase:      cfg.QQAPIBase,
+		DiscuzVersion:  cfg.DiscuzVersion,
+		Sandbox:        cfg.Sandbox,
+		MemoryBackend:  cfg.MemoryBackend,
+		MemoryRedis:    cfg.MemoryRedis,
+		MemoryMemcache: memcacheAddr(cfg),
+		MemoryPrefix:   memoryPrefix(cfg),
+		CacheType:      cfg.CacheType,
+		MemoryOther:    cfg.MemoryOther,
+		MemoryProbe:    memoryProbe(cfg),
+		Protocol:       cfg.QQProtocol,
+		DBDriver:       cfg.DBDriver,
 	}
 	if app != nil {
 		env.Store = app.Store

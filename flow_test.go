@@ -397,39 +397,50 @@ func TestCSRF(t *testing.T) {
 // log insert, forced by a trigger), nothing of the registration or bind
 // remains — by rollback on X3.5's InnoDB, by undoing each step on X3.4's MyISAM.
 func TestFailedWriteLeavesNothing(t *testing.T) {
+	layouts := []struct {
+		name    string
+		prepare func(t *testing.T) func(db *testdb.DB) map[string]string
+	}{
+		{"ucenter in the forum database", func(*testing.T) func(db *testdb.DB) map[string]string { return nil }},
+		{"ucenter in its own database", ucenterElsewhere},
+	}
 	for _, v := range versions {
-		t.Run(v, func(t *testing.T) {
-			s := newTestSite(t, v, nil)
-			s.addMember("dave", "dave-pw-1", 10)
-			s.DB.Exec(t, `CREATE TRIGGER qqc_fail_bindlog BEFORE INSERT ON pre_connect_memberbindlog
-				FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'`)
-			b := s.browser()
-			b.qqLogin("80001", "/")
-			before := s.checksum()
-			guests := s.count("SELECT count(*) FROM pre_common_connect_guest")
-			resp, body := b.post("/connect/qq/bind", "/connect/qq/register", url.Values{"username": {"failing"}, "email": {"f@example.com"}})
-			if resp.StatusCode != http.StatusInternalServerError || strings.Contains(body, "injected") {
-				t.Fatalf("register with a failing write: %d %.300s", resp.StatusCode, body)
-			}
-			if after := s.checksum(); after != before {
-				t.Fatalf("a failed register left rows behind:\n%s\n%s", before, after)
-			}
-			resp, _ = b.post("/connect/qq/bind", "/connect/qq/bind", url.Values{"username": {"dave"}, "password": {"dave-pw-1"}})
-			if resp.StatusCode != http.StatusInternalServerError {
-				t.Fatalf("bind with a failing write: %d", resp.StatusCode)
-			}
-			if after := s.checksum(); after != before {
-				t.Fatalf("a failed bind left rows behind:\n%s\n%s", before, after)
-			}
-			if n := s.count("SELECT count(*) FROM pre_common_connect_guest"); n != guests {
-				t.Fatalf("guest rows %d, want %d", n, guests)
-			}
-			// With the fault gone the same pending identity binds fine.
-			s.DB.Exec(t, "DROP TRIGGER qqc_fail_bindlog")
-			if resp, body := b.post("/connect/qq/bind", "/connect/qq/bind", url.Values{"username": {"dave"}, "password": {"dave-pw-1"}}); resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("bind after the fault: %d %.300s", resp.StatusCode, body)
-			}
-		})
+		for _, l := range layouts {
+			t.Run(v+"/"+l.name, func(t *testing.T) { testFailedWrite(t, v, l.prepare(t)) })
+		}
+	}
+}
+
+func testFailedWrite(t *testing.T, v string, prepare func(db *testdb.DB) map[string]string) {
+	s := newTestSiteWith(t, v, nil, prepare)
+	s.addMember("dave", "dave-pw-1", 10)
+	s.DB.Exec(t, `CREATE TRIGGER qqc_fail_bindlog BEFORE INSERT ON pre_connect_memberbindlog
+		FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected failure'`)
+	b := s.browser()
+	b.qqLogin("80001", "/")
+	before := s.checksum()
+	guests := s.count("SELECT count(*) FROM pre_common_connect_guest")
+	resp, body := b.post("/connect/qq/bind", "/connect/qq/register", url.Values{"username": {"failing"}, "email": {"f@example.com"}})
+	if resp.StatusCode != http.StatusInternalServerError || strings.Contains(body, "injected") {
+		t.Fatalf("register with a failing write: %d %.300s", resp.StatusCode, body)
+	}
+	if after := s.checksum(); after != before {
+		t.Fatalf("a failed register left rows behind:\n%s\n%s", before, after)
+	}
+	resp, _ = b.post("/connect/qq/bind", "/connect/qq/bind", url.Values{"username": {"dave"}, "password": {"dave-pw-1"}})
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("bind with a failing write: %d", resp.StatusCode)
+	}
+	if after := s.checksum(); after != before {
+		t.Fatalf("a failed bind left rows behind:\n%s\n%s", before, after)
+	}
+	if n := s.count("SELECT count(*) FROM pre_common_connect_guest"); n != guests {
+		t.Fatalf("guest rows %d, want %d", n, guests)
+	}
+	// With the fault gone the same pending identity binds fine.
+	s.DB.Exec(t, "DROP TRIGGER qqc_fail_bindlog")
+	if resp, body := b.post("/connect/qq/bind", "/connect/qq/bind", url.Values{"username": {"dave"}, "password": {"dave-pw-1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bind after the fault: %d %.300s", resp.StatusCode, body)
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"qqconnect/admin"
 	"qqconnect/admin/doctor"
-	"qqconnect/internal/rowcache"
 	"qqconnect/internal/throttle"
 	"qqconnect/internal/web"
 	"qqconnect/plugin"
@@ -53,9 +52,9 @@ func newRouter(app *App) http.Handler {
 		Metrics:         app.Metrics,
 		Guard:           &throttle.Guard{Store: app.Store, Kind: "bind", Log: app.Log},
 	}
-	if cfg.MemoryRedis != "" {
-		svc.RowCache = rowcache.NewRedis(cfg.MemoryRedis, cfg.MemoryRedisPW, cfg.MemoryRedisDB, cfg.MemoryPrefix)
-	}
+	// Discuz's memory-cached member rows (Redis or memcached), dropped after
+	// each bind and unbind; nil when out of reach or not configured.
+	svc.RowCache = newRowCache(cfg)
 	h := &plugin.Handlers{
 		Svc: svc, Render: render, PublicURL: cfg.PublicURL, CookiePath: cfg.CookiePath,
 		Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, HomePath: "/",

@@ -41,13 +41,35 @@ type testSite struct {
 	log     *slog.Logger
 }
 
+// uc is the real name of a UCenter table of this site.
+func (s *testSite) uc(name string) string { return s.App.Store.T.UCenter(name) }
+
 const testAppID = "101234567"
 
 func newTestSite(t *testing.T, version string, env map[string]string) *testSite {
 	t.Helper()
+	return newTestSiteWith(t, version, env, nil)
+}
+
+// newTestSiteWith is newTestSite with a step that reshapes the database
+// before qqconnect opens it (e.g. UCenter moved to a database of its own)
+// and may add configuration.
+func newTestSiteWith(t *testing.T, version string, env map[string]string, prepare func(db *testdb.DB) map[string]string) *testSite {
+	t.Helper()
 	db := testdb.New(t, version)
 	appkey := randHex(t, 16)
 	db.InstallQQConnect(t, testAppID, appkey)
+	if prepare != nil {
+		extra := prepare(db)
+		merged := map[string]string{}
+		for k, v := range env {
+			merged[k] = v
+		}
+		for k, v := range extra {
+			merged[k] = v
+		}
+		env = merged
+	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -92,11 +114,7 @@ func newTestSite(t *testing.T, version string, env map[string]string) *testSite 
 		t.Fatalf("openApp: %v", err)
 	}
 	t.Cleanup(app.Close)
-	srv := httptest.NewUnstartedServer(newRouter(app))
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
+	serveOn(t, app, ln)
 	return &testSite{t: t, DB: db, App: app, URL: publicURL, QQ: sb, QQURL: qqSrv.URL,
 		AppID: testAppID, AppKey: appkey, Authkey: authkey, Pre: "OqGo_", Cfg: cfg, log: log}
 }
@@ -200,6 +218,15 @@ func (b *browser) post(page, action string, form url.Values) (*http.Response, st
 // qqLogin clicks "QQ login", lets the sandbox authorize QQ number qqNum the
 // way its login page would, and follows QQ's redirect back to the callback.
 func (b *browser) qqLogin(qqNum, referer string) (*http.Response, string) {
+	b.s.t.Helper()
+	if _, err := b.s.QQ.AddIdentity(qqNum, "企鹅"+qqNum); err != nil {
+		b.s.t.Fatal(err)
+	}
+	return b.qqLoginAs(qqNum, referer)
+}
+
+// qqLoginAs is qqLogin for a sandbox identity the test has set up itself.
+func (b *browser) qqLoginAs(qqNum, referer string) (*http.Response, string) {
 	t := b.s.t
 	t.Helper()
 	resp, body := b.get("/connect/qq/login?referer=" + url.QueryEscape(referer))
@@ -211,9 +238,6 @@ func (b *browser) qqLogin(qqNum, referer string) (*http.Response, string) {
 		t.Fatalf("login redirected to %q", resp.Header.Get("Location"))
 	}
 	q := loc.Query()
-	if _, err := b.s.QQ.AddIdentity(qqNum, "企鹅"+qqNum); err != nil {
-		t.Fatal(err)
-	}
 	code, err := b.s.QQ.Authorize(context.Background(), q.Get("client_id"), q.Get("redirect_uri"), q.Get("state"), qqNum)
 	if err != nil {
 		t.Fatalf("sandbox authorize: %v", err)
@@ -263,14 +287,14 @@ func (s *testSite) addMember(username, password string, groupid int) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.DB.SQL.Exec("INSERT INTO pre_ucenter_members (username, password, email, regip, regdate, salt) VALUES (?, ?, ?, '127.0.0.1', UNIX_TIMESTAMP(), ?)",
+	res, err := s.DB.SQL.Exec("INSERT INTO "+s.uc("members")+" (username, password, email, regip, regdate, salt) VALUES (?, ?, ?, '127.0.0.1', UNIX_TIMESTAMP(), ?)",
 		username, hash, username+"@example.com", salt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	uid, _ := res.LastInsertId()
 	memberPW, _ := discuz.NewMemberPassword(rand.Reader)
-	s.DB.Exec(t, "INSERT INTO pre_ucenter_memberfields (uid, blacklist) VALUES (?, '')", uid)
+	s.DB.Exec(t, "INSERT INTO "+s.uc("memberfields")+" (uid, blacklist) VALUES (?, '')", uid)
 	s.DB.Exec(t, "INSERT INTO pre_common_member (uid, username, password, email, groupid, regdate, timeoffset) VALUES (?, ?, ?, ?, ?, UNIX_TIMESTAMP(), '9999')",
 		uid, username, memberPW, username+"@example.com", groupid)
 	s.DB.Exec(t, "INSERT INTO pre_common_member_status (uid, regip, lastip) VALUES (?, '127.0.0.1', '127.0.0.1')", uid)
@@ -283,8 +307,8 @@ func (s *testSite) checksum() string {
 	s.t.Helper()
 	tables := []string{"pre_common_member", "pre_common_member_connect", "pre_connect_memberbindlog",
 		"pre_common_member_status", "pre_common_member_count", "pre_common_member_profile",
-		"pre_common_member_field_forum", "pre_common_member_field_home", "pre_ucenter_members",
-		"pre_ucenter_memberfields", "pre_qqconnect_identity"}
+		"pre_common_member_field_forum", "pre_common_member_field_home", s.uc("members"),
+		s.uc("memberfields"), "pre_qqconnect_identity"}
 	rows, err := s.DB.SQL.Query("CHECKSUM TABLE " + strings.Join(tables, ", "))
 	if err != nil {
 		s.t.Fatal(err)
@@ -319,3 +343,13 @@ func (w tlog) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p)
 func sandboxOpenID(s *testSite, qq string) string { return sandbox.OpenID(s.AppID, qq) }
 
 func itoa(n int64) string { return fmt.Sprint(n) }
+
+// serveOn serves the app's router on ln until the test ends (the public
+// URL must be known before the app is built, so the listener comes first).
+func serveOn(t *testing.T, app *App, ln net.Listener) {
+	srv := httptest.NewUnstartedServer(newRouter(app))
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+}

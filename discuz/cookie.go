@@ -21,10 +21,80 @@ const alnum = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 // Discuz appends substr(md5(path."|".domain), 0, 4)."_" at runtime, after
 // giving a path that lacks one a leading "/" (discuz_application::_init_config).
 func CookieName(cookiepre, cookiepath, cookiedomain, name string) string {
+	return CookiePrefix(cookiepre, cookiepath, cookiedomain) + name
+}
+
+// CookiePrefix is the runtime prefix of every Discuz cookie (COOKIE_PRE):
+// Discuz reads exactly the cookies that start with it into $_G['cookie'],
+// and its logout deletes all of them.
+func CookiePrefix(cookiepre, cookiepath, cookiedomain string) string {
 	if !strings.HasPrefix(cookiepath, "/") {
 		cookiepath = "/" + cookiepath
 	}
-	return cookiepre + md5hex(cookiepath + "|" + cookiedomain)[:4] + "_" + name
+	return cookiepre + md5hex(cookiepath + "|" + cookiedomain)[:4] + "_"
+}
+
+// Lifetimes, in seconds, that Discuz passes to dsetcookie (which sends
+// time()+life; 0 would be a browser-session cookie).
+const (
+	LifeQQLogin = 1296000  // connect_login(): setloginstatus and connect_login, 15 days
+	LifeYear    = 31536000 // connect_is_bind, connect_uin, and connect_login after a bind
+	LifeSaltkey = 2592000  // the saltkey, 30 days
+)
+
+// QQLoginKind is which of Discuz's QQ paths a login stands for: Discuz
+// writes its QQ helper cookies on these and never on a password login.
+type QQLoginKind int
+
+const (
+	// NotQQ is a password login (logging_ctl::on_login): no helper cookie.
+	NotQQ QQLoginKind = iota
+	// QQSignIn is a bound QQ logging in (connect_login.php, connect_login()).
+	QQSignIn
+	// QQBind is a QQ bound or registered just now: the callback while
+	// logged in, member_connect_logging.php or member_connect_register.php.
+	QQBind
+)
+
+// HelperCookie is one cookie Discuz sets besides the login pair. Discuz
+// sets these with dsetcookie's default httponly=false.
+type HelperCookie struct {
+	Name, Value string // Name without the prefix
+	Life        int    // seconds
+}
+
+// QQHelperNames are the QQ helper cookies qqconnect writes, in Discuz's
+// order. Of the other cookies Discuz's QQ login sets (connect_js_name,
+// connect_js_params, stats_qc_*, client_created, client_token) X3.4 and
+// X3.5 read none, so they are left out.
+func QQHelperNames() []string { return []string{"connect_login", "connect_is_bind", "connect_uin"} }
+
+// QQHelperCookies are the helper cookies Discuz writes after a QQ login of
+// the given kind; openid is the binding's conopenid (not a secret: Discuz
+// stores it in plain text). A password login gets none.
+func QQHelperCookies(kind QQLoginKind, openid string) []HelperCookie {
+	var loginLife int
+	switch kind {
+	case QQSignIn:
+		loginLife = LifeQQLogin // connect_login() reuses the login's $cookietime
+	case QQBind:
+		loginLife = LifeYear
+	default:
+		return nil
+	}
+	n := QQHelperNames()
+	return []HelperCookie{
+		{Name: n[0], Value: "1", Life: loginLife},
+		{Name: n[1], Value: "1", Life: LifeYear},
+		{Name: n[2], Value: openid, Life: LifeYear},
+	}
+}
+
+// ClearedAtLogout says whether Discuz's logout (clearcookies()) deletes
+// the cookie name (without the prefix): every one but the page-width
+// preference. Unbinding deletes even that one (connect_config.php).
+func ClearedAtLogout(name string, unbind bool) bool {
+	return unbind || name != "widthauto"
 }
 
 // randomString draws n characters uniformly from alphabet (len ≤ 256),

@@ -174,3 +174,69 @@ func TestFormhash(t *testing.T) {
 		t.Error("formhash did not change across buckets")
 	}
 }
+
+func TestCookiePrefix(t *testing.T) {
+	tests := []struct{ pre, path, domain, want string }{
+		{"OqGo_", "/", "", "OqGo_2132_"},
+		{"", "/", "", "2132_"},
+		{"x_", "/bbs/", ".example.com", "x_7a3a_"},
+	}
+	for _, tt := range tests {
+		if got := CookiePrefix(tt.pre, tt.path, tt.domain); got != tt.want {
+			t.Errorf("CookiePrefix(%q, %q, %q) = %q, want %q", tt.pre, tt.path, tt.domain, got, tt.want)
+		}
+		if got, want := CookieName(tt.pre, tt.path, tt.domain, "auth"), tt.want+"auth"; got != want {
+			t.Errorf("CookieName(..., auth) = %q, want %q", got, want)
+		}
+	}
+}
+
+// TestQQHelperCookies: the values and lifetimes of connect_login.php
+// (connect_login() and branch A), member_connect_logging.php and
+// member_connect_register.php; a password login sets none.
+func TestQQHelperCookies(t *testing.T) {
+	const openid = "0123456789ABCDEF0123456789ABCDEF"
+	tests := []struct {
+		name string
+		kind QQLoginKind
+		want []HelperCookie
+	}{
+		{"password", NotQQ, nil},
+		{"unknown kind", QQLoginKind(99), nil},
+		{"QQ sign-in", QQSignIn, []HelperCookie{
+			{"connect_login", "1", 1296000}, {"connect_is_bind", "1", 31536000}, {"connect_uin", openid, 31536000}}},
+		{"bind or register", QQBind, []HelperCookie{
+			{"connect_login", "1", 31536000}, {"connect_is_bind", "1", 31536000}, {"connect_uin", openid, 31536000}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := QQHelperCookies(tt.kind, openid)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("cookie %d = %+v, want %+v", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestClearedAtLogout(t *testing.T) {
+	tests := []struct {
+		name   string
+		unbind bool
+		want   bool
+	}{
+		{"auth", false, true},
+		{"connect_uin", false, true},
+		{"widthauto", false, false}, // clearcookies() keeps the page width
+		{"widthauto", true, true},   // connect_config.php's unbind does not
+	}
+	for _, tt := range tests {
+		if got := ClearedAtLogout(tt.name, tt.unbind); got != tt.want {
+			t.Errorf("ClearedAtLogout(%q, %v) = %v, want %v", tt.name, tt.unbind, got, tt.want)
+		}
+	}
+}

@@ -61,13 +61,7 @@ func (s *Store) Fit(table, column, v string) string {
 		return v
 	}
 	if !charsetHolds(f.Charset, v) {
-		var b strings.Builder
-		for _, r := range v {
-			if charsetHolds(f.Charset, string(r)) {
-				b.WriteRune(r)
-			}
-		}
-		v = b.String()
+		v = dropUnstorable(f.Charset, v)
 	}
 	if f.MaxLen > 0 && int64(utf8.RuneCountInString(v)) > f.MaxLen {
 		r := []rune(v)
@@ -117,4 +111,34 @@ func mysqlEncoding(charset string) encoding.Encoding {
 		return charmap.Windows1252
 	}
 	return nil
+}
+
+// dropUnstorable removes the characters the charset lacks, and with them
+// the joiners and variation selectors that only glued them together, so
+// "家庭👨‍👩‍👧合影" on a 3-byte utf8 column reads "家庭合影", not
+// "家庭" + three invisible ZWJs + "合影".
+func dropUnstorable(charset, v string) string {
+	rs := []rune(v)
+	drop := make([]bool, len(rs))
+	for i, r := range rs {
+		drop[i] = !charsetHolds(charset, string(r))
+	}
+	glue := func(r rune) bool { return r == 0x200D || (r >= 0xFE00 && r <= 0xFE0F) }
+	for pass := 0; pass < 2; pass++ { // a run of glue next to a dropped character
+		for i, r := range rs {
+			if !glue(r) || drop[i] {
+				continue
+			}
+			if (i > 0 && drop[i-1]) || (i+1 < len(rs) && drop[i+1]) {
+				drop[i] = true
+			}
+		}
+	}
+	var b strings.Builder
+	for i, r := range rs {
+		if !drop[i] {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -28,6 +28,8 @@ func TestFitAndHolds(t *testing.T) {
 		{"gbk", "中文🐧", "中文", false},
 		{"missing", "anything 🐧", "anything 🐧", true},
 		{"nick4", "a\xffb", "ab", false},
+		{"ip3", "家庭👨‍👩‍👧合影", "家庭合影", false},
+		{"ip3", "心❤️好", "心❤️好", true}, // BMP heart + VS16 fits utf8
 	}
 	for _, c := range cases {
 		if got := s.Fit("t", c.col, c.in); got != c.fit {

@@ -44,6 +44,29 @@ func InspectSchema(ctx context.Context, db *gorm.DB, dialect string, tables []st
 }
 
 func (s *Schema) inspectMySQL(ctx context.Context, db *gorm.DB, tables []string) error {
+	// Tables named "db.table" (UCenter in a database of its own) are read
+	// from that schema and kept under the qualified name; the rest from
+	// DATABASE(): the same server may hold other forums.
+	bySchema := map[string][]string{}
+	for _, t := range tables {
+		schema, name := "", t
+		if i := strings.IndexByte(t, '.'); i >= 0 {
+			schema, name = t[:i], t[i+1:]
+		}
+		bySchema[schema] = append(bySchema[schema], name)
+	}
+	if len(tables) == 0 {
+		bySchema[""] = nil
+	}
+	for schema, names := range bySchema {
+		if err := s.inspectMySQLSchema(ctx, db, schema, names); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Schema) inspectMySQLSchema(ctx context.Context, db *gorm.DB, schema string, tables []string) error {
 	type tableRow struct {
 		Name   string  `gorm:"column:TABLE_NAME"`
 		Engine *string `gorm:"column:ENGINE"`
@@ -55,11 +78,16 @@ func (s *Schema) inspectMySQL(ctx context.Context, db *gorm.DB, tables []string)
 		MaxLen  *int64  `gorm:"column:CHARACTER_MAXIMUM_LENGTH"`
 		Charset *string `gorm:"column:CHARACTER_SET_NAME"`
 	}
-	// TABLE_SCHEMA = DATABASE(): the same server may hold other forums.
+	where, args := "TABLE_SCHEMA = DATABASE()", []any{}
+	qualify := func(name string) string { return name }
+	if schema != "" {
+		where, args = "TABLE_SCHEMA = ?", []any{schema}
+		qualify = func(name string) string { return schema + "." + name }
+	}
 	tq := db.WithContext(ctx).Table("information_schema.TABLES").
-		Select("TABLE_NAME, ENGINE").Where("TABLE_SCHEMA = DATABASE()")
+		Select("TABLE_NAME, ENGINE").Where(where, args...)
 	cq := db.WithContext(ctx).Table("information_schema.COLUMNS").
-		Select("TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME").Where("TABLE_SCHEMA = DATABASE()").
+		Select("TABLE_NAME, COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, CHARACTER_SET_NAME").Where(where, args...).
 		Order("TABLE_NAME, ORDINAL_POSITION")
 	if len(tables) > 0 {
 		tq = tq.Where("TABLE_NAME IN ?", tables)
@@ -74,14 +102,14 @@ func (s *Schema) inspectMySQL(ctx context.Context, db *gorm.DB, tables []string)
 		if r.Engine != nil {
 			engine = *r.Engine
 		}
-		s.tables[r.Name] = &tableInfo{engine: engine, has: map[string]bool{}, facts: map[string]ColumnFact{}}
+		s.tables[qualify(r.Name)] = &tableInfo{engine: engine, has: map[string]bool{}, facts: map[string]ColumnFact{}}
 	}
 	var crows []colRow
 	if err := cq.Scan(&crows).Error; err != nil {
 		return fmt.Errorf("information_schema.COLUMNS: %w", err)
 	}
 	for _, r := range crows {
-		if ti := s.tables[r.Table]; ti != nil {
+		if ti := s.tables[qualify(r.Table)]; ti != nil {
 			ti.columns = append(ti.columns, r.Column)
 			ti.has[strings.ToLower(r.Column)] = true
 			f := ColumnFact{Type: strings.ToLower(r.Type)}

@@ -10,15 +10,25 @@ import (
 
 // Tables turns short table names into the real, prefixed ones.
 type Tables struct {
-	Pre string // Discuz table prefix, e.g. "pre_"
-	UC  string // UCenter table prefix, e.g. "pre_ucenter_"
+	Pre  string // Discuz table prefix, e.g. "pre_"
+	UC   string // UCenter table prefix, e.g. "pre_ucenter_"
+	UCDB string // UCenter's database when it is not the forum's (same server), e.g. "ucenter"; "" = the forum's
 }
 
 // Discuz returns the real name of a Discuz table, e.g. "common_member" -> "pre_common_member".
 func (t Tables) Discuz(name string) string { return t.Pre + name }
 
-// UCenter returns the real name of a UCenter table, e.g. "members" -> "pre_ucenter_members".
-func (t Tables) UCenter(name string) string { return t.UC + name }
+// UCenter returns the real name of a UCenter table, e.g. "members" ->
+// "pre_ucenter_members", or "ucenter.pre_ucenter_members" when UCenter has
+// a database of its own on the forum's server (Discuz's UC_DBTABLEPRE
+// "`ucenter`.pre_ucenter_"). One connection reaches both, so a unit of
+// work spans them: one transaction on InnoDB.
+func (t Tables) UCenter(name string) string {
+	if t.UCDB != "" {
+		return t.UCDB + "." + t.UC + name
+	}
+	return t.UC + name
+}
 
 // Own returns the real name of one of qqconnect's own tables, e.g. "identity" -> "pre_qqconnect_identity".
 // They share the Discuz prefix so several forums in one database stay apart.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"qqconnect/discuz"
 	"qqconnect/internal/web"
 	"qqconnect/models"
 )
@@ -71,7 +72,7 @@ func (f *Forum) Login(c *gin.Context) {
 		f.H.fail(c, err)
 		return
 	}
-	if err := f.H.loginAs(c, m); err != nil {
+	if err := f.H.loginAs(c, m, discuz.NotQQ); err != nil { // a password login: no QQ helper cookies
 		f.H.fail(c, err)
 		return
 	}
@@ -88,7 +89,7 @@ func (f *Forum) loginError(c *gin.Context, status int, r *Refusal) {
 	f.H.Render.HTML(c, status, "forum_index.html", f.H.page(v.SiteName, v))
 }
 
-// Logout is POST /demo/logout.
+// Logout is POST /demo/logout: Discuz's logout, which drops every Discuz cookie.
 func (f *Forum) Logout(c *gin.Context) {
 	f.H.Session.Logout(c)
 	web.RenewSession(c)

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -107,7 +108,13 @@ func (h *Handlers) Callback(c *gin.Context) {
 		return
 	}
 	if res.Member != nil {
-		if err := h.loginAs(c, res.Member); err != nil {
+		// Discuz's branch A (bound while logged in) keeps connect_login a year,
+		// its plain QQ login as long as the login.
+		kind := discuz.QQSignIn
+		if res.Bound {
+			kind = discuz.QQBind
+		}
+		if err := h.loginAs(c, res.Member, kind); err != nil {
 			h.fail(c, err)
 			return
 		}
@@ -122,11 +129,15 @@ func (h *Handlers) Callback(c *gin.Context) {
 	c.Redirect(http.StatusFound, "/connect/qq/bind")
 }
 
-// loginAs renews qqconnect's own session and writes Discuz's login cookies.
-func (h *Handlers) loginAs(c *gin.Context, m *models.Member) error {
+// loginAs renews qqconnect's own session and writes Discuz's login cookies,
+// with the QQ helper cookies unless kind is a password login.
+func (h *Handlers) loginAs(c *gin.Context, m *models.Member, kind discuz.QQLoginKind) error {
 	web.RenewSession(c)
 	h.clearPending(c)
-	return h.Session.Login(c, m)
+	if err := h.Session.Login(c, m, kind); err != nil {
+		return fmt.Errorf("log in uid %d: %w", m.UID, err)
+	}
+	return nil
 }
 
 func (h *Handlers) clearPending(c *gin.Context) {
@@ -196,7 +207,7 @@ func (h *Handlers) BindSubmit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.loginAs(c, m); err != nil {
+	if err := h.loginAs(c, m, discuz.QQBind); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -224,7 +235,7 @@ func (h *Handlers) RegisterSubmit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.loginAs(c, m); err != nil {
+	if err := h.loginAs(c, m, discuz.QQBind); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -292,7 +303,7 @@ func (h *Handlers) UnbindSubmit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.Session.Logout(c)
+	h.Session.LogoutUnbound(c)
 	web.RenewSession(c)
 	web.SetFlash(c, "已解除QQ绑定，请重新登录 / QQ unbound. Please log in again.")
 	c.Redirect(http.StatusSeeOther, h.HomePath)

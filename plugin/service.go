@@ -60,7 +60,7 @@ func (s *Service) forgetMember(ctx context.Context, uid int64) {
 		return
 	}
 	if err := s.RowCache.InvalidateMember(ctx, uid); err != nil {
-		s.Log.Warn("could not drop Discuz's cached member rows; the forum may show the old binding until they expire", "uid", uid, "err", err)
+		s.Log.Warn("could not drop Discuz's cached member rows; the forum shows the old binding until 内存清理 (全局 → 性能优化 → 内存优化)", "uid", uid, "err", err)
 	}
 }
 

@@ -2,8 +2,11 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,7 +19,8 @@ import (
 const QQLoginLifetime = 1296000 * time.Second
 
 // DiscuzSession reads and writes Discuz's own login cookies (<P>saltkey and
-// <P>auth), so the forum itself sees the member as logged in.
+// <P>auth), so the forum itself sees the member as logged in, and the QQ
+// helper cookies Discuz's QQ login leaves beside them.
 type DiscuzSession struct {
 	CookiePre, CookieDomain, CookiePath string
 	Secure                              bool
@@ -29,16 +33,37 @@ func (d *DiscuzSession) name(n string) string {
 	return discuz.CookieName(d.CookiePre, d.CookiePath, d.CookieDomain, n)
 }
 
-func (d *DiscuzSession) set(c *gin.Context, name, value string, maxAge int) {
-	http.SetCookie(c.Writer, &http.Cookie{
+// set writes one Discuz cookie as dsetcookie does: the config's path and
+// domain, Secure on https, and Expires beside Max-Age like PHP's setcookie,
+// for browsers that know only Expires. maxAge < 0 deletes it.
+func (d *DiscuzSession) set(c *gin.Context, name, value string, maxAge int, httpOnly bool) {
+	ck := &http.Cookie{
 		Name: d.name(name), Value: url.QueryEscape(value), Path: d.CookiePath, Domain: d.CookieDomain,
-		MaxAge: maxAge, HttpOnly: true, Secure: d.Secure, SameSite: http.SameSiteLaxMode,
-	})
+		MaxAge: maxAge, HttpOnly: httpOnly, Secure: d.Secure, SameSite: http.SameSiteLaxMode,
+	}
+	switch {
+	case maxAge > 0:
+		ck.Expires = d.Service.now().Add(time.Duration(maxAge) * time.Second).UTC()
+	case maxAge < 0:
+		ck.Value, ck.Expires = "", time.Unix(1, 0).UTC() // what PHP sends for a deleted cookie
+	}
+	http.SetCookie(c.Writer, ck)
 }
 
 // Login starts a NEW Discuz session for m: a fresh saltkey and the auth
 // cookie encrypted with it, so any session planted before login is dropped.
-func (d *DiscuzSession) Login(c *gin.Context, m *models.Member) error {
+// A QQ login (kind other than discuz.NotQQ) also gets the helper cookies
+// Discuz's QQ login leaves, with the binding's openid read from its row,
+// as connect_login() does; m must be bound by then.
+func (d *DiscuzSession) Login(c *gin.Context, m *models.Member, kind discuz.QQLoginKind) error {
+	var helpers []discuz.HelperCookie
+	if kind != discuz.NotQQ {
+		conn, err := d.Store.ConnectByUID(c.Request.Context(), m.UID)
+		if err != nil {
+			return fmt.Errorf("QQ helper cookies of uid %d: %w", m.UID, err)
+		}
+		helpers = discuz.QQHelperCookies(kind, conn.ConOpenID)
+	}
 	rnd := d.Service.rnd()
 	salt, err := discuz.NewSaltkey(rnd)
 	if err != nil {
@@ -48,15 +73,38 @@ func (d *DiscuzSession) Login(c *gin.Context, m *models.Member) error {
 	if err != nil {
 		return err
 	}
-	d.set(c, "saltkey", salt, 2592000)
-	d.set(c, "auth", auth, int(QQLoginLifetime/time.Second))
+	d.set(c, "saltkey", salt, discuz.LifeSaltkey, true)
+	d.set(c, "auth", auth, int(QQLoginLifetime/time.Second), true)
+	// Not HttpOnly, as Discuz sets them (dsetcookie's default): a site's
+	// own template or add-on may read them from script.
+	for _, h := range helpers {
+		d.set(c, h.Name, h.Value, h.Life, false)
+	}
 	return nil
 }
 
-// Logout clears the Discuz login, as Discuz's clearcookies() does after unbind.
-func (d *DiscuzSession) Logout(c *gin.Context) {
-	d.set(c, "auth", "", -1)
-	d.set(c, "saltkey", "", -1)
+// Logout is Discuz's logout (clearcookies()): it deletes every Discuz
+// cookie the browser sent, except the page-width preference, and always
+// the login pair and the QQ helpers. Any Discuz state (auth, helpers,
+// con_auth_hash of a QQ guest) is gone, as after Discuz's own logout.
+func (d *DiscuzSession) Logout(c *gin.Context) { d.clear(c, false) }
+
+// LogoutUnbound is what Discuz does after an unbind (connect_config.php):
+// Logout, but it deletes the page-width preference too.
+func (d *DiscuzSession) LogoutUnbound(c *gin.Context) { d.clear(c, true) }
+
+func (d *DiscuzSession) clear(c *gin.Context, unbind bool) {
+	names := append([]string{"auth", "saltkey"}, discuz.QQHelperNames()...)
+	pre := discuz.CookiePrefix(d.CookiePre, d.CookiePath, d.CookieDomain)
+	for _, ck := range c.Request.Cookies() {
+		if n, ok := strings.CutPrefix(ck.Name, pre); ok && n != "" && discuz.ClearedAtLogout(n, unbind) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for _, n := range slices.Compact(names) {
+		d.set(c, n, "", -1, true)
+	}
 }
 
 // Member returns the member logged in by Discuz's cookies, or nil. Like

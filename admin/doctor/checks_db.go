@@ -518,7 +518,7 @@ func checkBindings(ctx context.Context, r *runner) Result {
 	if len(problems) > 0 {
 		fix := strings.Join(fixes, "; ")
 		if r.env.MemoryRedis != "" || len(r.env.MemoryOther) > 0 {
-			fix += "; Discuz's memory cache keeps copies of member rows: run 工具 → 更新缓存 afterwards"
+			fix += "; Discuz's memory cache keeps copies of member rows: run 全局 → 性能优化 → 内存优化 → 内存清理 afterwards (工具 → 更新缓存 leaves them)"
 		}
 		return warn(detail+"; "+strings.Join(problems, "; "), fix)
 	}

@@ -275,31 +275,3 @@ func checkRedirectURI(ctx context.Context, r *runner) Result {
 	}
 	return warn(register+"; but "+strings.Join(issues, "; "), strings.Join(fixes, "; "))
 }
-
-// ---- memory_cache ------------------------------------------------------
-
-func checkMemoryCache(ctx context.Context, r *runner) Result {
-	e := r.env
-	var others []string
-	for _, o := range e.MemoryOther {
-		if o = strings.TrimSpace(o); o != "" && !strings.EqualFold(o, "redis") {
-			others = append(others, o)
-		}
-	}
-	fileCache := strings.EqualFold(strings.TrimSpace(e.CacheType), "file")
-	const fix = "after every repair (and every change qqconnect makes) run Discuz's 工具 → 更新缓存, or the site keeps showing the old state"
-	switch {
-	case fileCache:
-		return warn("$_config['cache']['type']='file': Discuz reads settings from data/cache/cache_setting.php, which qqconnect cannot refresh", fix+"; or set $_config['cache']['type']='sql' in config_global.php")
-	case e.MemoryRedis != "":
-		key := e.MemoryPrefix + "setting"
-		return ok(fmt.Sprintf("redis at %s: qqconnect deletes %s after each change", e.MemoryRedis, key))
-	case len(others) > 0:
-		return warn("Discuz memory cache "+strings.Join(others, ", ")+": qqconnect cannot refresh this cache", fix)
-	}
-	detail := "no memory cache: Discuz reads the setting row from the database on every request"
-	if e.DiscuzVersion == "" && e.Store != nil && e.Store.Dialect == "mysql" {
-		detail += " (as far as known: without QQCONNECT_DISCUZ_ROOT qqconnect cannot read config_global.php)"
-	}
-	return ok(detail)
-}

@@ -100,10 +100,15 @@ type Env struct {
 	DBDriver      string // QQCONNECT_DB_DRIVER; "" = Store.Dialect (unknown without a Store)
 
 	// Discuz's memory/file cache configuration (config_global.php).
-	MemoryRedis  string   // host:port of the redis memory cache, "" when none
-	MemoryPrefix string   // $_config['memory']['prefix']
-	CacheType    string   // $_config['cache']['type'] ("file" or "sql")
-	MemoryOther  []string // other configured memory backends: "memcache", "memcached", "apc", "apcu", "yac", "file"…
+	MemoryBackend  string   // the backend Discuz uses (first in the file's order); "" = the first of MemoryRedis, MemoryMemcache, MemoryOther
+	MemoryRedis    string   // host:port of the redis memory cache, "" when none
+	MemoryMemcache string   // host:port of the memcache/memcached server, "" when none
+	MemoryPrefix   string   // the key prefix Discuz uses
+	CacheType      string   // $_config['cache']['type'] ("file" or "sql")
+	MemoryOther    []string // other configured memory backends: "memcache", "memcached", "apc", "apcu", "yac", "file"…
+	// MemoryProbe reaches the redis/memcached server qqconnect clears
+	// (PING, version) under the check's deadline; nil = not probed.
+	MemoryProbe func(ctx context.Context) error
 
 	Resolver Resolver     // default net.DefaultResolver
 	HTTP     *http.Client // default: 5 s timeout, redirects not followed
@@ -162,6 +167,7 @@ func (c check) title() string { return c.zh + " / " + c.en }
 // checks is the fixed order of Report.Checks.
 var checks = []check{
 	{"database", "数据库连接与表结构", "Database and schema", checkDatabase},
+	{"ucenter", "UCenter 数据库", "Where UCenter lives", checkUCenter},
 	{"discuz_version", "产品版本", "Discuz version", checkDiscuzVersion},
 	{"plugin_row", "QQ互联插件", "qqconnect plugin", checkPluginRow},
 	{"connect_setting", "QQ互联设置", "connect setting", checkConnectSetting},
@@ -180,6 +186,7 @@ var checks = []check{
 	{"redirect_uri", "回调地址", "OAuth redirect_uri", checkRedirectURI},
 	{"sandbox", "QQ登录沙箱", "QQ login sandbox", checkSandbox},
 	{"memory_cache", "内存缓存", "Discuz memory cache", checkMemoryCache},
+	{"setting_cache_age", "设置缓存是否过期", "Setting cache age", checkSettingCacheAge},
 	{"bindings", "QQ绑定数据", "QQ bindings", checkBindings},
 }
 

@@ -410,8 +410,8 @@ func (r *Repairer) invalidateMember(ctx context.Context, uid int64, plan *Plan) 
 	id := strconv.FormatInt(uid, 10)
 	if err := ki.InvalidateKeys(ctx, "common_member_"+id, "common_member_connect_"+id); err != nil {
 		r.log().Warn("member rows not cleared from the memory cache", "uid", uid, "cache", r.Cache.Describe(), "err", err)
-		plan.Warnings = append(plan.Warnings, "数据库已修改，但无法从 Discuz 的内存缓存中清除该会员的数据行（"+err.Error()+"）：它们过期前 Discuz 可能仍显示旧的绑定状态 / "+
-			"the database was changed but the member's rows could not be cleared from Discuz's memory cache ("+err.Error()+"): until they expire Discuz may still show the old binding")
+		plan.Warnings = append(plan.Warnings, "数据库已修改，但无法从 Discuz 的内存缓存中清除该会员的数据行（"+err.Error()+"）：请在 Discuz 后台 → 全局 → 性能优化 → 内存优化 → 内存清理，否则 Discuz 会一直显示旧的绑定状态 / "+
+			"the database was changed but the member's rows could not be cleared from Discuz's memory cache ("+err.Error()+"): run Admin CP → Global → Performance → Memory → Clear memory, or Discuz keeps showing the old binding (the rows do not expire)")
 	}
 }
 

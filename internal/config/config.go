@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-sql-driver/mysql"
+
 	"qqconnect/discuz"
 )
 
@@ -49,12 +51,18 @@ type Config struct {
 	// Learned from DISCUZ_ROOT, when set.
 	DiscuzVersion string
 	Charset       string // site charset, "utf-8" unless config_global says otherwise
-	MemoryPrefix  string
-	MemoryRedis   string // host:port of Discuz's redis memory cache, "" when none
-	MemoryRedisPW string // secret: never log
-	MemoryRedisDB int
-	MemoryOther   []string // other memory backends Discuz has enabled (memcache, apc, …)
-	CacheType     string
+	UCDatabase    string // UCenter's own database on the forum's server ("" = the forum's)
+	// Discuz's memory cache ($_config['memory']): Discuz uses the first
+	// backend configured in the file's order (discuz_memory::init).
+	MemoryPrefix       string   // $_config['memory']['prefix']; "" = Discuz derives it from the Host header
+	MemoryBackend      string   // the backend Discuz uses: redis, memcache, memcached, apcu, yac, …; "" = none
+	MemoryRedis        string   // host:port (or a Unix socket path) of Discuz's redis, when redis is MemoryBackend
+	MemoryRedisPW      string   // secret: never log
+	MemoryRedisDB      int      // ['redis']['db'] (X3.5 only SELECTs it)
+	MemoryMemcache     string   // ['memcache'|'memcached']['server'], when one of them is MemoryBackend
+	MemoryMemcachePort int      // its ['port']
+	MemoryOther        []string // configured backends qqconnect does not clear, in the file's order
+	CacheType          string
 }
 
 // RedirectURI is the one exact OAuth redirect_uri: PUBLIC_URL + CALLBACK_PATH.
@@ -159,6 +167,11 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 	}
 	override(&c.TablePrefix, raw.pre)
 	override(&c.UCTablePrefix, raw.ucpre)
+	// Discuz's UC_DBTABLEPRE form "`ucdb`.pre_ucenter_": UCenter in a database
+	// of its own on the forum's server.
+	if i := strings.LastIndex(c.UCTablePrefix, "."); i >= 0 {
+		c.UCDatabase, c.UCTablePrefix = strings.Trim(c.UCTablePrefix[:i], "`"), c.UCTablePrefix[i+1:]
+	}
 	if c.UCTablePrefix == "" {
 		c.UCTablePrefix = c.TablePrefix + "ucenter_"
 	}
@@ -227,6 +240,17 @@ func (c *Config) validate(sandbox, sandboxReal, proxies string, qqBaseGiven, qzo
 	}
 	if !validPrefix(c.UCTablePrefix) {
 		return &Error{"QQCONNECT_UC_TABLE_PREFIX", fmt.Sprintf("%q may hold only letters, digits and _", c.UCTablePrefix)}
+	}
+	if !validPrefix(c.UCDatabase) {
+		return &Error{"QQCONNECT_UC_TABLE_PREFIX", fmt.Sprintf("UCenter database %q: only letters, digits and _ are supported", c.UCDatabase)}
+	}
+	if c.DBDriver == "sqlite" && c.UCDatabase != "" {
+		return &Error{"QQCONNECT_UC_TABLE_PREFIX", "a UCenter database of its own needs mysql"}
+	}
+	if c.DBDriver == "mysql" && c.UCDatabase != "" {
+		if dc, err := mysql.ParseDSN(c.DBDSN); err == nil && dc.DBName == c.UCDatabase {
+			c.UCDatabase = "" // the forum's own database
+		}
 	}
 	if c.DBDriver == "mysql" && c.Authkey == "" {
 		return &Error{"QQCONNECT_AUTHKEY", "is required with mysql: copy $_config['security']['authkey'] or set QQCONNECT_DISCUZ_ROOT"}
@@ -315,39 +339,100 @@ func (c *Config) readDiscuzRoot() error {
 	if g.OutputCharset != "" {
 		c.Charset = g.OutputCharset
 	}
-	c.MemoryPrefix = g.Memory.Prefix
-	if g.Memory.Redis.Server != "" {
-		c.MemoryRedis = net.JoinHostPort(g.Memory.Redis.Server, strconv.Itoa(g.Memory.Redis.Port))
-		c.MemoryRedisPW = g.Memory.Redis.Password
-		c.MemoryRedisDB = g.Memory.Redis.DB
-	}
-	if g.Memory.Memcache.Server != "" {
-		c.MemoryOther = append(c.MemoryOther, "memcache")
-	}
-	if g.Memory.Memcached.Server != "" {
-		c.MemoryOther = append(c.MemoryOther, "memcached")
-	}
-	for _, name := range g.Memory.Enabled {
-		if name != "redis" {
-			c.MemoryOther = append(c.MemoryOther, name)
-		}
-	}
-	c.CacheType = g.CacheType
+	c.readMemory(g)
 	uc, err := discuz.ReadConfigUCenter(filepath.Join(c.DiscuzRoot, "config", "config_ucenter.php"))
 	switch {
 	case errors.Is(err, iofs.ErrNotExist):
 	case err != nil:
 		return &Error{"QQCONNECT_DISCUZ_ROOT", err.Error()}
 	default:
-		if uc.TableDB != "" && uc.TableDB != g.DB.Name {
-			return &Error{"QQCONNECT_DISCUZ_ROOT", fmt.Sprintf("UCenter lives in database %q, not the forum's %q: not supported yet (UCenter must share the forum database)", uc.TableDB, g.DB.Name)}
-		}
-		if uc.TablePrefix != "" {
-			c.UCTablePrefix = uc.TablePrefix
+		if err := c.placeUCenter(g, uc); err != nil {
+			return err
 		}
 	}
 	if v, _, err := discuz.ReadVersion(c.DiscuzRoot); err == nil {
 		c.DiscuzVersion = v
 	}
 	return nil
+}
+
+// placeUCenter decides from config_ucenter.php where UCenter's tables are:
+// the forum's database, or a database of its own on the forum's MySQL
+// server, which the forum's connection reaches with qualified table names
+// (so a unit of work stays one transaction). UCenter reached over HTTP
+// (an empty UC_CONNECT) or on another MySQL server is refused by name.
+func (c *Config) placeUCenter(g *discuz.GlobalConfig, uc *discuz.UCenterConfig) error {
+	if !strings.EqualFold(strings.TrimSpace(uc.Connect), "mysql") {
+		return &Error{"QQCONNECT_DISCUZ_ROOT", fmt.Sprintf("config_ucenter.php has UC_CONNECT=%q: this forum reaches UCenter over HTTP (UC_API), "+
+			"and qqconnect needs UCenter's database. Set UC_CONNECT='mysql' with UC_DBHOST/UC_DBUSER/UC_DBPW/UC_DBNAME/UC_DBTABLEPRE "+
+			"of UCenter's database (Discuz works that way too), then restart qqconnect", uc.Connect)}
+	}
+	db := uc.TableDB
+	if db == "" && uc.DBName != "" {
+		db = uc.DBName
+	}
+	if db != "" && db != g.DB.Name {
+		if !sameDBHost(uc.DBHost, g.DB.Host) {
+			return &Error{"QQCONNECT_DISCUZ_ROOT", fmt.Sprintf("UCenter's database %q is on another MySQL server (UC_DBHOST=%q, the forum's dbhost is %q): "+
+				"not supported yet; UCenter must be on the forum's MySQL server (its own database there is fine)", db, uc.DBHost, g.DB.Host)}
+		}
+		c.UCDatabase = db
+	}
+	if uc.TablePrefix != "" {
+		c.UCTablePrefix = uc.TablePrefix
+	}
+	return nil
+}
+
+// sameDBHost compares two Discuz dbhost values ("host", "host:port",
+// "localhost:/path.sock"); localhost and 127.0.0.1 on the default port are
+// one server.
+func sameDBHost(a, b string) bool {
+	norm := func(h string) string {
+		h = strings.ToLower(strings.TrimSpace(h))
+		h = strings.TrimSuffix(h, ":3306")
+		if h == "127.0.0.1" || h == "" {
+			h = "localhost"
+		}
+		return h
+	}
+	return norm(a) == norm(b)
+}
+
+// readMemory takes Discuz's memory cache from config_global.php the way
+// discuz_memory::init picks it: the first configured backend in the file's
+// order. qqconnect clears redis and memcache(d) itself; the others (and
+// the fallbacks after the first) are listed in MemoryOther.
+func (c *Config) readMemory(g *discuz.GlobalConfig) {
+	c.MemoryPrefix = g.Memory.Prefix
+	c.CacheType = g.CacheType
+	c.MemoryBackend = g.MemoryBackend()
+	cleared := ""
+	switch c.MemoryBackend {
+	case "redis":
+		r := g.Memory.Redis
+		switch {
+		case strings.HasPrefix(r.Server, "/"): // phpredis: a path is a Unix socket
+			c.MemoryRedis = r.Server
+		case r.Port == 0: // phpredis's default port
+			c.MemoryRedis = net.JoinHostPort(r.Server, "6379")
+		default:
+			c.MemoryRedis = net.JoinHostPort(r.Server, strconv.Itoa(r.Port))
+		}
+		c.MemoryRedisPW = g.Memory.Redis.Password
+		c.MemoryRedisDB = g.Memory.Redis.DB
+		cleared = "redis"
+	case "memcache", "memcached":
+		m := g.Memory.Memcache
+		if c.MemoryBackend == "memcached" {
+			m = g.Memory.Memcached
+		}
+		c.MemoryMemcache, c.MemoryMemcachePort = m.Server, m.Port
+		cleared = c.MemoryBackend
+	}
+	for _, name := range g.MemoryOrder() {
+		if name != cleared {
+			c.MemoryOther = append(c.MemoryOther, name)
+		}
+	}
 }

@@ -2,22 +2,22 @@
 // writes the member tables directly. With a memory cache configured, Discuz
 // keeps common_member, _status, _count, _field_forum, _field_home, _profile
 // and common_member_connect rows under "<memory prefix><table>_<uid>"
-// (discuz.md §7.3.6); without this, the forum would serve a stale conisbind
-// after a bind or unbind until the cached row expires.
+// (discuz.MemberRowKeys; discuz_table::fetch_cache/store_cache); without
+// this, the forum would serve a stale conisbind after a bind or unbind until
+// the cached row expires, and Discuz's default TTL for them is 0 (never).
 package rowcache
 
 import (
 	"context"
 	"fmt"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-)
 
-// tables whose rows Discuz caches per uid (table classes with a memory cache).
-var tables = []string{"common_member", "common_member_status", "common_member_count",
-	"common_member_field_forum", "common_member_field_home", "common_member_profile", "common_member_connect"}
+	"qqconnect/discuz"
+	"qqconnect/internal/memcache"
+)
 
 // Invalidator forgets the cached rows of one member.
 type Invalidator interface {
@@ -30,6 +30,9 @@ type None struct{}
 // InvalidateMember does nothing.
 func (None) InvalidateMember(context.Context, int64) error { return nil }
 
+// timeout bounds every call to Discuz's cache server.
+const timeout = 3 * time.Second
+
 // Redis deletes the member's keys from Discuz's Redis memory cache.
 type Redis struct {
 	client *redis.Client
@@ -38,28 +41,56 @@ type Redis struct {
 
 // NewRedis connects lazily to Discuz's Redis ($_config['memory']['redis']).
 func NewRedis(addr, password string, db int, prefix string) *Redis {
-	return &Redis{prefix: prefix, client: redis.NewClient(&redis.Options{Addr: addr, Password: password, DB: db,
-		DialTimeout: 3 * time.Second, ReadTimeout: 3 * time.Second, WriteTimeout: 3 * time.Second, MaxRetries: 1, PoolSize: 2})}
+	return &Redis{prefix: prefix, client: redis.NewClient(&redis.Options{Network: redisNetwork(addr), Addr: addr, Password: password, DB: db,
+		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: 1, PoolSize: 2})}
+}
+
+// redisNetwork is "unix" for a socket path (phpredis's form), else "tcp".
+func redisNetwork(addr string) string {
+	if strings.HasPrefix(addr, "/") {
+		return "unix"
+	}
+	return "tcp"
 }
 
 // Keys returns the cache keys of one member's rows.
-func (r *Redis) Keys(uid int64) []string {
-	out := make([]string, len(tables))
-	for i, t := range tables {
-		out[i] = r.prefix + t + "_" + strconv.FormatInt(uid, 10)
-	}
-	return out
-}
+func (r *Redis) Keys(uid int64) []string { return discuz.MemberRowKeys(r.prefix, uid) }
 
 // InvalidateMember deletes every cached row of uid, with a deadline.
 func (r *Redis) InvalidateMember(ctx context.Context, uid int64) error {
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if err := r.client.Del(ctx, r.Keys(uid)...).Err(); err != nil {
-		return fmt.Errorf("drop cached rows of uid %d: %w", uid, err)
+		return fmt.Errorf("drop cached rows of uid %d from redis: %w", uid, err)
 	}
 	return nil
 }
 
 // Close releases the connection pool.
 func (r *Redis) Close() error { return r.client.Close() }
+
+// Memcache deletes the member's keys from the memcached server behind
+// Discuz's memcache or memcached memory driver (both store under the plain
+// key, so one delete covers either).
+type Memcache struct {
+	client *memcache.Client
+	prefix string
+}
+
+// NewMemcache talks to $_config['memory']['memcache'|'memcached'] server:port.
+func NewMemcache(server string, port int, prefix string) *Memcache {
+	return &Memcache{client: memcache.New(server, port), prefix: prefix}
+}
+
+// Keys returns the cache keys of one member's rows.
+func (m *Memcache) Keys(uid int64) []string { return discuz.MemberRowKeys(m.prefix, uid) }
+
+// InvalidateMember deletes every cached row of uid, with a deadline.
+func (m *Memcache) InvalidateMember(ctx context.Context, uid int64) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if _, err := m.client.Delete(ctx, m.Keys(uid)...); err != nil {
+		return fmt.Errorf("drop cached rows of uid %d (%s): %w", uid, strings.Join(m.Keys(uid), " "), err)
+	}
+	return nil
+}
