@@ -47,7 +47,6 @@ func newRouter(app *App) http.Handler {
 		ProtocolSetting: cfg.QQProtocol,
 		DiscuzVersion:   cfg.DiscuzVersion,
 		RedirectURI:     cfg.RedirectURI(),
-		Charset:         cfg.Charset,
 		Log:             app.Log,
 		Metrics:         app.Metrics,
 		Guard:           &throttle.Guard{Store: app.Store, Kind: "bind", Log: app.Log},

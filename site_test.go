@@ -56,7 +56,12 @@ func newTestSite(t *testing.T, version string, env map[string]string) *testSite 
 // and may add configuration.
 func newTestSiteWith(t *testing.T, version string, env map[string]string, prepare func(db *testdb.DB) map[string]string) *testSite {
 	t.Helper()
-	db := testdb.New(t, version)
+	return newTestSiteOn(t, testdb.New(t, version), env, prepare)
+}
+
+// newTestSiteOn is newTestSiteWith on a database the caller made.
+func newTestSiteOn(t *testing.T, db *testdb.DB, env map[string]string, prepare func(db *testdb.DB) map[string]string) *testSite {
+	t.Helper()
 	appkey := randHex(t, 16)
 	db.InstallQQConnect(t, testAppID, appkey)
 	if prepare != nil {

@@ -38,7 +38,6 @@ type Service struct {
 	Store       *models.Store
 	QQ          *qq.Client
 	RedirectURI string // exact, PUBLIC_URL + CALLBACK_PATH
-	Charset     string // site charset, for nicknames on GBK sites
 	Now         func() time.Time
 	Rand        io.Reader
 	Log         *slog.Logger
@@ -395,11 +394,9 @@ func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID st
 	if id.Nickname != "" {
 		nick = id.Nickname
 	}
-	siteNick, err := discuz.ToCharset(nick, s.Charset)
-	if err != nil {
-		siteNick = ""
-	}
-	if err := s.Store.SaveGuest(ctx, openid, u.cred, siteNick); err != nil {
+	// UTF-8 over the utf8mb4 connection: MySQL converts into a gbk/big5
+	// column, and SaveGuest drops what the column's charset lacks.
+	if err := s.Store.SaveGuest(ctx, openid, u.cred, nick); err != nil {
 		return nil, err
 	}
 	token := randomToken(s.rnd(), 32)

@@ -42,6 +42,7 @@ type DB struct {
 	DSN     string  // go-sql-driver DSN of Name (charset=utf8mb4), for the code under test
 	SQL     *sql.DB // connection pool on DSN, closed in t.Cleanup
 	Version string  // "x3.4" | "x3.5"
+	Charset string  // the tables' charset: utf8, utf8mb4, or gbk/big5 (NewCharset)
 }
 
 // unavailable fails the test in CI (where MariaDB is part of the contract)
@@ -147,6 +148,16 @@ func dbCharset(version string) string {
 // database when the test ends.
 func New(t testing.TB, version string) *DB {
 	t.Helper()
+	return NewCharset(t, version, dbCharset(version))
+}
+
+// NewCharset is New with the table charset of a converted edition: Discuz
+// shipped SC_GBK and TC_BIG5 builds of X3.4 whose installer writes
+// DEFAULT CHARSET=gbk / big5. The SQL files are UTF-8 and are loaded as
+// such; MySQL converts into the tables' charset. Only X3.4 had such
+// editions: for X3.5 the tables stay utf8mb4.
+func NewCharset(t testing.TB, version, charset string) *DB {
+	t.Helper()
 	if version != X34 && version != X35 {
 		t.Fatalf("testdb: unknown Discuz version %q (want %q or %q)", version, X34, X35)
 	}
@@ -171,7 +182,7 @@ func New(t testing.TB, version string) *DB {
 		t.Fatalf("testdb: open server: %v", err)
 	}
 	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"` DEFAULT CHARACTER SET "+dbCharset(version)); err != nil {
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"` DEFAULT CHARACTER SET "+charset); err != nil {
 		unavailable(t, "create database %s: %v", name, err)
 	}
 	t.Cleanup(func() {
@@ -209,9 +220,11 @@ func New(t testing.TB, version string) *DB {
 		file    string
 		convert func(string) string
 	}{
-		{"install.sql", func(s string) string { return convertEngine(version, s) }},
+		{"install.sql", func(s string) string { return convertEngine(version, charset, s) }},
 		{"install_data.sql", nil},
-		{"uc.sql", func(s string) string { return convertEngine(version, strings.ReplaceAll(s, " uc_", " pre_ucenter_")) }},
+		{"uc.sql", func(s string) string {
+			return convertEngine(version, charset, strings.ReplaceAll(s, " uc_", " pre_ucenter_"))
+		}},
 	}
 	for _, st := range steps {
 		path := filepath.Join(dir, st.file)
@@ -233,7 +246,11 @@ func New(t testing.TB, version string) *DB {
 	if err := appCfg.Apply(mysql.Charset("utf8mb4", "")); err != nil {
 		t.Fatalf("testdb: charset: %v", err)
 	}
-	d := &DB{Name: name, DSN: appCfg.FormatDSN(), Version: version}
+	tableCharset := charset
+	if version != X34 {
+		tableCharset = dbCharset(version)
+	}
+	d := &DB{Name: name, DSN: appCfg.FormatDSN(), Version: version, Charset: tableCharset}
 	d.SQL, err = sql.Open("mysql", d.DSN)
 	if err != nil {
 		t.Fatalf("testdb: open %s: %v", name, err)
@@ -252,10 +269,10 @@ var (
 
 // convertEngine applies the installer's createtable() rewrite of the table
 // options (discuz.md §1 "Engine and charset").
-func convertEngine(version, s string) string {
+func convertEngine(version, charset, s string) string {
 	switch version {
 	case X34:
-		return typeRe.ReplaceAllString(s, ") ENGINE=$1 DEFAULT CHARSET=utf8;")
+		return typeRe.ReplaceAllString(s, ") ENGINE=$1 DEFAULT CHARSET="+charset+";")
 	default:
 		return engineRe.ReplaceAllString(s, ") ENGINE=$1 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;")
 	}

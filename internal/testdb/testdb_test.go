@@ -41,7 +41,7 @@ func TestConvertEngine(t *testing.T) {
 		{X35, "CREATE TABLE a (\n x int\n) ENGINE=InnoDB;\n", "CREATE TABLE a (\n x int\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;\n"},
 	}
 	for _, tt := range tests {
-		if got := convertEngine(tt.version, tt.in); got != tt.want {
+		if got := convertEngine(tt.version, dbCharset(tt.version), tt.in); got != tt.want {
 			t.Errorf("convertEngine(%s, %q) = %q, want %q", tt.version, tt.in, got, tt.want)
 		}
 	}
@@ -57,7 +57,7 @@ func TestConvertEngineCoversSharedFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			creates := len(regexp.MustCompile(`(?i)CREATE TABLE`).FindAllString(string(raw), -1))
-			conv := convertEngine(v, string(raw))
+			conv := convertEngine(v, dbCharset(v), string(raw))
 			n := len(regexp.MustCompile(`DEFAULT CHARSET=utf8`).FindAllString(conv, -1))
 			if n != creates || creates == 0 {
 				t.Errorf("%s/%s: %d CREATE TABLE, %d rewritten", v, f, creates, n)

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"html"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"qqconnect/discuz"
+	"qqconnect/internal/testdb"
+	"qqconnect/plugin/sandbox"
+)
+
+// siteRootCharset is a DISCUZ_ROOT whose config_global.php says the site's
+// output and database charset (an SC_GBK or TC_BIG5 edition).
+func siteRootCharset(t *testing.T, charset string) string {
+	t.Helper()
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "config"), 0o755)
+	global := "<?php\n$_config['db'][1]['dbhost'] = '127.0.0.1';\n$_config['db'][1]['dbuser'] = 'root';\n$_config['db'][1]['dbpw'] = '';\n" +
+		"$_config['db'][1]['dbcharset'] = '" + charset + "';\n$_config['db'][1]['dbname'] = 'discuz';\n$_config['db'][1]['tablepre'] = 'pre_';\n" +
+		"$_config['security']['authkey'] = 'gbkauthkey';\n$_config['output']['charset'] = '" + charset + "';\n"
+	if err := os.WriteFile(filepath.Join(root, "config", "config_global.php"), []byte(global), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// TestNonUTF8Sites (issue 10 part 2): on X3.4 converted to gbk and big5
+// tables, a QQ user registers, logs in again, unbinds; the nickname and the
+// username are stored in the site charset (MySQL converts from qqconnect's
+// utf8mb4 connection) and read back the same; a character the charset
+// lacks is dropped from the nickname; pages stay UTF-8.
+func TestNonUTF8Sites(t *testing.T) {
+	cases := []struct {
+		charset, nick, storedNick, username string
+	}{
+		{"gbk", "企鹅小明🐧", "企鹅小明", "中文用户"},
+		{"big5", "企鵝小明🐧", "企鵝小明", "繁體用戶"},
+	}
+	for _, c := range cases {
+		t.Run(c.charset, func(t *testing.T) {
+			db := testdb.NewCharset(t, testdb.X34, c.charset)
+			var tableCharset string
+			if err := db.SQL.QueryRow(`SELECT CHARACTER_SET_NAME FROM information_schema.COLUMNS
+				WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'pre_common_connect_guest' AND COLUMN_NAME = 'conqqnick'`).Scan(&tableCharset); err != nil || tableCharset != c.charset {
+				t.Fatalf("conqqnick charset %q, %v; want %s", tableCharset, err, c.charset)
+			}
+			s := newTestSiteOn(t, db, map[string]string{"QQCONNECT_DISCUZ_ROOT": siteRootCharset(t, c.charset)}, nil)
+			if s.Cfg.Charset != c.charset {
+				t.Fatalf("site charset %q, want %q", s.Cfg.Charset, c.charset)
+			}
+			b := s.browser()
+			if _, err := s.QQ.AddIdentity("99001", c.nick); err != nil {
+				t.Fatal(err)
+			}
+			resp, body := b.qqLoginAs("99001", "/")
+			if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/connect/qq/bind" {
+				t.Fatalf("callback: %d %.300s", resp.StatusCode, body)
+			}
+			openid := sandbox.OpenID(s.AppID, "99001")
+			var nick string
+			var raw []byte
+			if err := s.DB.SQL.QueryRow("SELECT conqqnick, CAST(conqqnick AS BINARY) FROM pre_common_connect_guest WHERE conopenid=?", openid).Scan(&nick, &raw); err != nil {
+				t.Fatal(err)
+			}
+			want, err := discuz.ToCharset(c.storedNick, c.charset)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if nick != c.storedNick || string(raw) != want {
+				t.Fatalf("conqqnick reads %q (bytes % x), want %q stored as % x", nick, raw, c.storedNick, want)
+			}
+			resp, page := b.get("/connect/qq/bind")
+			if !strings.Contains(resp.Header.Get("Content-Type"), "utf-8") || !strings.Contains(html.UnescapeString(page), c.nick) {
+				t.Fatalf("bind page not UTF-8 with the whole nickname: %q", resp.Header.Get("Content-Type"))
+			}
+			resp, body = b.post(bindPath, "/connect/qq/register", url.Values{"username": {c.username}, "email": {"cs" + c.charset + "@example.com"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("register %q: %d %.400s", c.username, resp.StatusCode, body)
+			}
+			uid := b.discuzLogin()
+			wantName, _ := discuz.ToCharset(c.username, c.charset)
+			for _, table := range []string{"pre_common_member", s.uc("members")} {
+				var name string
+				var rawName []byte
+				if err := s.DB.SQL.QueryRow("SELECT username, CAST(username AS BINARY) FROM "+table+" WHERE uid=?", uid).Scan(&name, &rawName); err != nil {
+					t.Fatal(err)
+				}
+				if name != c.username || strings.TrimRight(string(rawName), " ") != wantName {
+					t.Errorf("%s.username reads %q (bytes % x), want %q in %s", table, name, rawName, c.username, c.charset)
+				}
+			}
+			// A later QQ login from another browser; then unbind with a password.
+			b2 := s.browser()
+			if resp, body := b2.qqLoginAs("99001", "/"); resp.StatusCode != http.StatusFound || b2.discuzLogin() != uid {
+				t.Fatalf("second login: %d %.300s", resp.StatusCode, body)
+			}
+			if resp, body := b2.post("/connect/qq/unbind", "/connect/qq/unbind", url.Values{"newpassword1": {"pw-12345"}, "newpassword2": {"pw-12345"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("unbind: %d %.300s", resp.StatusCode, body)
+			}
+			// The member logs in by the Chinese name typed in UTF-8.
+			if resp, body := s.browser().adminLogin(c.username, "pw-12345"); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "不是论坛管理员") {
+				t.Fatalf("password check by a %s name: %d %.300s", c.charset, resp.StatusCode, body)
+			}
+		})
+	}
+}
