@@ -25,7 +25,7 @@ import (
 // when configured; in-process memory caches and the file cache cannot be,
 // and the plans say so (newSettingCache).
 func newRepairer(app *App) *repair.Repairer {
-	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: newSettingCache(app.Cfg), Now: time.Now, Log: app.Log}
+	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: newSettingCache(app.Cfg), Now: time.Now, Log: app.Log, Charset: app.Cfg.Charset}
 }
 
 const repairUsage = `usage: qqconnect repair ACTION [--dry-run] [--yes] [--appid ID] [--uid N] [configuration flags]

@@ -76,6 +76,7 @@ type Repairer struct {
 	Cache   CacheInvalidator // nil: Discuz reads the setting row from the database
 	Now     func() time.Time // nil: time.Now
 	Log     *slog.Logger     // nil: slog.Default()
+	Charset string           // the site's charset ("" = utf-8): the built-in fragment table is UTF-8 text
 }
 
 const (
@@ -436,6 +437,14 @@ func (b *builder) turnOn(p *models.Plugin) error {
 			saved = nil
 			b.warns = append(b.warns, "保存的 qqconnect 挂载点数据无法读取，改用内置的 2.1.7 数据 / the saved qqconnect hook fragments cannot be read; the built-in 2.1.7 table is used instead")
 		}
+	}
+	if (saved == nil || len(saved.Hooks) == 0) && !utf8Site(b.r.Charset) {
+		// The built-in 2.1.7 fragments are UTF-8 with UTF-8 byte counts
+		// (s:8:"QQ绑定"); a GBK/Big5 cache needs the site's own bytes.
+		b.warns = append(b.warns, fmt.Sprintf("本站字符集为 %s，qqconnect 内置的挂载点数据是 UTF-8 的，setting 缓存未改动：请在 Discuz 后台运行 工具 → 更新缓存，由 Discuz 自己重建开启状态 / "+
+			"this site's charset is %s and qqconnect's built-in hook fragments are UTF-8, so the setting cache was left alone: run 工具 → 更新缓存 in Discuz's admin panel and Discuz rebuilds the enabled state itself",
+			b.r.Charset, b.r.Charset))
+		return nil
 	}
 	err = discuz.PatchPluginOn(b.cache, connect, p.Version, saved)
 	if errors.Is(err, discuz.ErrUnknownPluginVersion) || (err != nil && p.Version == "") {
@@ -803,4 +812,13 @@ func cut(s string, n int) string {
 		runes++
 	}
 	return s
+}
+
+// utf8Site reports whether a Discuz charset is UTF-8 ("" counts as UTF-8).
+func utf8Site(charset string) bool {
+	switch strings.ToLower(strings.TrimSpace(charset)) {
+	case "", "utf-8", "utf8", "utf8mb4":
+		return true
+	}
+	return false
 }

@@ -599,3 +599,43 @@ func TestActionList(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltInFragmentsNeedUTF8: on a GBK or Big5 site the built-in 2.1.7
+// fragment table (UTF-8 text, UTF-8 byte counts) must not go into the
+// setting cache: plugin-enable sets available=1, leaves the cache alone and
+// asks for 更新缓存. Fragments the site saved itself are its own bytes and
+// are used as on any site.
+func TestBuiltInFragmentsNeedUTF8(t *testing.T) {
+	ctx := context.Background()
+	for _, charset := range []string{"gbk", "big5"} {
+		t.Run(charset, func(t *testing.T) {
+			s := newSite(t, testdb.X35)
+			s.R.Charset = charset
+			s.D.Exec(t, "UPDATE pre_common_plugin SET available = 0 WHERE identifier = 'qqconnect'")
+			s.setBlob(fixtureSetting(t, "off"))
+			blob := s.blob()
+			_, plan, err := s.R.Apply(ctx, repair.PluginEnable, repair.Args{}, cli)
+			if err != nil {
+				t.Fatalf("enable: %v", err)
+			}
+			if s.available() != 1 || !bytes.Equal(s.blob(), blob) {
+				t.Fatal("want available=1 and the cache untouched")
+			}
+			if len(plan.Warnings) == 0 || !strings.Contains(plan.Warnings[0], "更新缓存") || !strings.Contains(plan.Warnings[0], charset) {
+				t.Fatalf("warnings %q", plan.Warnings)
+			}
+			// Off then on with the fragments this site saved works as anywhere.
+			s2 := newSite(t, testdb.X35)
+			s2.R.Charset = charset
+			if _, _, err := s2.R.Apply(ctx, repair.PluginDisable, repair.Args{}, cli); err != nil {
+				t.Fatal(err)
+			}
+			if _, plan, err := s2.R.Apply(ctx, repair.PluginEnable, repair.Args{}, cli); err != nil || len(plan.Warnings) != 0 {
+				t.Fatalf("enable from saved fragments: %v %q", err, plan.Warnings)
+			}
+			if ok, diff := discuz.SettingsEqualIgnoringNoise(mustArray(t, s2.blob()), mustArray(t, fixtureSetting(t, "on"))); !ok {
+				t.Fatalf("after off+on: %s", diff)
+			}
+		})
+	}
+}
