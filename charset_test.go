@@ -4,8 +4,6 @@ import (
 	"html"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,21 +11,6 @@ import (
 	"qqconnect/internal/testdb"
 	"qqconnect/plugin/sandbox"
 )
-
-// siteRootCharset is a DISCUZ_ROOT whose config_global.php says the site's
-// output and database charset (an SC_GBK or TC_BIG5 edition).
-func siteRootCharset(t *testing.T, charset string) string {
-	t.Helper()
-	root := t.TempDir()
-	os.MkdirAll(filepath.Join(root, "config"), 0o755)
-	global := "<?php\n$_config['db'][1]['dbhost'] = '127.0.0.1';\n$_config['db'][1]['dbuser'] = 'root';\n$_config['db'][1]['dbpw'] = '';\n" +
-		"$_config['db'][1]['dbcharset'] = '" + charset + "';\n$_config['db'][1]['dbname'] = 'discuz';\n$_config['db'][1]['tablepre'] = 'pre_';\n" +
-		"$_config['security']['authkey'] = 'gbkauthkey';\n$_config['output']['charset'] = '" + charset + "';\n"
-	if err := os.WriteFile(filepath.Join(root, "config", "config_global.php"), []byte(global), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
 
 // TestNonUTF8Sites (issue 10 part 2): on X3.4 converted to gbk and big5
 // tables, a QQ user registers, logs in again, unbinds; the nickname and the
@@ -49,7 +32,7 @@ func TestNonUTF8Sites(t *testing.T) {
 				WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'pre_common_connect_guest' AND COLUMN_NAME = 'conqqnick'`).Scan(&tableCharset); err != nil || tableCharset != c.charset {
 				t.Fatalf("conqqnick charset %q, %v; want %s", tableCharset, err, c.charset)
 			}
-			s := newTestSiteOn(t, db, map[string]string{"QQCONNECT_DISCUZ_ROOT": siteRootCharset(t, c.charset)}, nil)
+			s := newTestSiteOn(t, db, map[string]string{"QQCONNECT_DISCUZ_ROOT": discuzRootCharset(t, "X3.4", c.charset, c.charset)}, nil)
 			if s.Cfg.Charset != c.charset {
 				t.Fatalf("site charset %q, want %q", s.Cfg.Charset, c.charset)
 			}

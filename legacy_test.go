@@ -20,13 +20,20 @@ import (
 // source/discuz_version.php saying version.
 func discuzRoot(t *testing.T, version string) string {
 	t.Helper()
+	return discuzRootCharset(t, version, "utf8", "utf-8")
+}
+
+// discuzRootCharset is discuzRoot of an edition whose config_global.php says
+// dbcharset and output charset (gbk/gbk for SC_GBK, big5/big5 for TC_BIG5).
+func discuzRootCharset(t *testing.T, version, dbcharset, output string) string {
+	t.Helper()
 	root := t.TempDir()
 	for dir, files := range map[string]map[string]string{
 		"config": {
 			"config_global.php": "<?php\n$_config['db'][1]['dbhost'] = '127.0.0.1';\n$_config['db'][1]['dbuser'] = 'root';\n" +
-				"$_config['db'][1]['dbpw'] = '';\n$_config['db'][1]['dbcharset'] = 'utf8';\n$_config['db'][1]['dbname'] = 'discuz';\n" +
+				"$_config['db'][1]['dbpw'] = '';\n$_config['db'][1]['dbcharset'] = '" + dbcharset + "';\n$_config['db'][1]['dbname'] = 'discuz';\n" +
 				"$_config['db'][1]['tablepre'] = 'pre_';\n$_config['cookie']['cookiepre'] = 'OqGo_';\n$_config['cookie']['cookiedomain'] = '';\n" +
-				"$_config['cookie']['cookiepath'] = '/';\n$_config['security']['authkey'] = 'cloudera0authkey';\n$_config['output']['charset'] = 'utf-8';\n",
+				"$_config['cookie']['cookiepath'] = '/';\n$_config['security']['authkey'] = 'cloudera0authkey';\n$_config['output']['charset'] = '" + output + "';\n",
 			"config_ucenter.php": "<?php\ndefine('UC_CONNECT', 'mysql');\ndefine('UC_DBTABLEPRE', '`discuz`.pre_ucenter_');\n",
 		},
 		"source": {"discuz_version.php": "<?php\nif(!defined('IN_DISCUZ')) {\n\texit('Access Denied');\n}\ndefine('DISCUZ_VERSION', '" + version + "');\ndefine('DISCUZ_RELEASE', '20170101');\n"},

@@ -77,7 +77,7 @@ func (a *Admin) current(c *gin.Context) *models.AdminSession {
 		_ = a.Store.DeleteAdminSession(c.Request.Context(), s.IDHash)
 		return nil
 	}
-	if fp, err := a.Store.AdminFingerprint(c.Request.Context(), s.UID); err != nil || subtle.ConstantTimeCompare([]byte(fp), []byte(s.FP)) != 1 {
+	if fp, err := a.Store.AdminFingerprint(c.Request.Context(), m); err != nil || subtle.ConstantTimeCompare([]byte(fp), []byte(s.FP)) != 1 {
 		_ = a.Store.DeleteAdminSession(c.Request.Context(), s.IDHash)
 		return nil
 	}
@@ -180,7 +180,7 @@ func (a *Admin) Login(c *gin.Context) {
 	if old, err := c.Cookie(CookieName); err == nil && old != "" {
 		_ = a.Store.DeleteAdminSession(ctx, hashToken(old))
 	}
-	fp, err := a.Store.AdminFingerprint(ctx, m.UID)
+	fp, err := a.Store.AdminFingerprint(ctx, m)
 	if err != nil {
 		a.fail(c, err)
 		return

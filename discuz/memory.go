@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/hex"
 	"strconv"
+	"strings"
 )
 
 // Discuz's memory cache, as discuz_memory and the table classes use it
@@ -122,3 +123,12 @@ const UpdateCacheStep = "Discuz 后台 → 工具 → 更新缓存（勾选“�
 // flushes Discuz's whole memory cache (admincp_setting.php operation=memory
 // do=clear → C::memory()->clear()).
 const MemoryClearStep = "Discuz 后台 → 全局 → 性能优化 → 内存优化 → 内存清理 / Discuz Admin CP → Global → Performance → Memory → 内存清理 (clear memory)"
+
+// RedisNetwork is "unix" for a Redis server given as a socket path
+// (phpredis's form of $_config['memory']['redis']['server']), else "tcp".
+func RedisNetwork(addr string) string {
+	if strings.HasPrefix(addr, "/") {
+		return "unix"
+	}
+	return "tcp"
+}

@@ -26,17 +26,14 @@ type AdminSession struct {
 // the UCenter password hash and salt, Discuz's session secret
 // (common_member.password, renewed by Discuz on a password change) and
 // adminid. A change of any ends every session of that administrator.
-func (s *Store) AdminFingerprint(ctx context.Context, uid int64) (string, error) {
-	m, err := s.MemberByUID(ctx, uid)
-	if err != nil {
-		return "", err
-	}
-	uc, err := s.UCMemberByUID(ctx, uid)
+// m is the member's row as the caller just read it; only UCenter is read here.
+func (s *Store) AdminFingerprint(ctx context.Context, m *Member) (string, error) {
+	uc, err := s.UCMemberByUID(ctx, m.UID)
 	if err != nil {
 		return "", err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%d", uid, uc.Password, uc.Salt, m.Password, m.AdminID)
+	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%d", m.UID, uc.Password, uc.Salt, m.Password, m.AdminID)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 

@@ -32,17 +32,13 @@ type Identity struct {
 // login, keyed by sha256(state): the state itself travels in the visitor's
 // encrypted session cookie (plugin.LoginState), so an anonymous
 // GET /connect/qq/login writes no row. Older releases kept every
-// outstanding state here; the columns stay for them.
+// outstanding state here; their other columns (browser_hash, intent, uid,
+// referer, request_secret) stay in the table and keep their defaults.
 type OAuthState struct {
-	StateHash   string `gorm:"column:state_hash;primaryKey"`
-	BrowserHash string `gorm:"column:browser_hash"`
-	Intent      string `gorm:"column:intent"` // "login" or "bind"
-	UID         int64  `gorm:"column:uid"`
-	Referer     string `gorm:"column:referer"`
-	CreatedAt   int64  `gorm:"column:created_at;autoCreateTime:false"`
-	ExpiresAt   int64  `gorm:"column:expires_at"`
-	Protocol    string `gorm:"column:protocol"`       // "oauth2" (keyed by state) or "oauth1" (keyed by request token)
-	ReqSecret   string `gorm:"column:request_secret"` // OAuth 1.0 request token secret
+	StateHash string `gorm:"column:state_hash;primaryKey"`
+	CreatedAt int64  `gorm:"column:created_at;autoCreateTime:false"`
+	ExpiresAt int64  `gorm:"column:expires_at"`
+	Protocol  string `gorm:"column:protocol"` // "used"
 }
 
 // Pending is a QQ identity waiting for the user to bind or register.
@@ -110,14 +106,6 @@ func (s *Store) PendingByToken(ctx context.Context, tokenHash string, now time.T
 		return nil, err
 	}
 	return &p, nil
-}
-
-// DeletePending removes a pending identity (no error if it is already gone).
-func (s *Store) DeletePending(ctx context.Context, tokenHash string) error {
-	if err := s.own(ctx, "pending").Where("token_hash = ?", tokenHash).Delete(&Pending{}).Error; err != nil {
-		return fmt.Errorf("delete pending: %w", err)
-	}
-	return nil
 }
 
 // UpsertIdentity inserts or updates the identity keyed by (appid, openid),

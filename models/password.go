@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"qqconnect/discuz"
 )
 
 // ucUsernameMax is UCenter's username char(15), for databases whose column
@@ -55,19 +53,4 @@ func (s *Store) LoginAccount(ctx context.Context, typed string) (*UCMember, erro
 		return nil, nil
 	}
 	return Maybe(s.UCMemberByUsername(ctx, name))
-}
-
-// CheckPassword verifies a forum username and password against UCenter, as
-// Discuz's own login does. It returns (nil, nil) for an unknown user or a
-// wrong password, so callers cannot tell the two apart (no enumeration).
-// It does no rate limiting: password forms go through internal/throttle.
-func (s *Store) CheckPassword(ctx context.Context, username, password string) (*Member, error) {
-	uc, err := s.LoginAccount(ctx, username)
-	if err != nil {
-		return nil, err
-	}
-	if uc == nil || !discuz.VerifyUCPassword(uc.Password, uc.Salt, password) {
-		return nil, nil
-	}
-	return Maybe(s.MemberByUID(ctx, uc.UID))
 }

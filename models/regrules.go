@@ -94,15 +94,6 @@ func (s *Store) UCSettings(ctx context.Context, keys ...string) (map[string]stri
 	return out, nil
 }
 
-// UCSetting is one UCenter setting (empty when it has no row).
-func (s *Store) UCSetting(ctx context.Context, k string) (string, error) {
-	m, err := s.UCSettings(ctx, k)
-	if err != nil {
-		return "", err
-	}
-	return m[k], nil
-}
-
 // UCEmailExists is UCenter's check_emailexists() on registration: is the
 // address already used by a UCenter account. The comparison is the
 // database's own, as in UCenter (case-insensitive with Discuz's _ci
@@ -275,6 +266,9 @@ func (s *Store) recordRegIP(ctx context.Context, w *writer, r *RegRuleSettings, 
 func (s *Store) sqliteLacks(ctx context.Context, db *gorm.DB, table string) (bool, error) {
 	if s.Dialect != DriverSQLite {
 		return false, nil
+	}
+	if s.Schema != nil {
+		return !s.Schema.HasTable(table), nil // CheckCompat inspected it at start-up
 	}
 	var n int64
 	err := db.WithContext(ctx).Table("sqlite_master").Where("type = ? AND name = ?", "table", table).Count(&n).Error

@@ -86,8 +86,8 @@ func TestRegRuleSettingsDefaults(t *testing.T) {
 				rs.RegMailDomain != "2" || rs.MailDomainList != "spam.com" {
 				t.Fatalf("after changes: %+v", *rs)
 			}
-			if v, err := s.UCSetting(ctx, "nosuchkey"); err != nil || v != "" {
-				t.Fatalf("missing key: %q %v", v, err)
+			if m, err := s.UCSettings(ctx, "nosuchkey"); err != nil || m["nosuchkey"] != "" {
+				t.Fatalf("missing key: %q %v", m, err)
 			}
 		})
 	}

@@ -298,8 +298,11 @@ func testOwn(t *testing.T, s *models.Store) {
 		if _, err := s.PendingByToken(ctx, p.TokenHash, now.Add(600*time.Second)); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("expired PendingByToken = %v", err)
 		}
-		if err := s.DeletePending(ctx, p.TokenHash); err != nil {
-			t.Fatal(err)
+		if taken, err := s.TakePending(ctx, p.TokenHash); err != nil || !taken {
+			t.Fatalf("TakePending = %v, %v", taken, err)
+		}
+		if taken, err := s.TakePending(ctx, p.TokenHash); err != nil || taken {
+			t.Fatalf("second TakePending = %v, %v; want false: one winner", taken, err)
 		}
 		if _, err := s.PendingByToken(ctx, p.TokenHash, now); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("deleted PendingByToken = %v", err)

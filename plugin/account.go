@@ -30,8 +30,9 @@ func hashHex(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// checkPassword runs the bind form's password check through the limiter.
-func (s *Service) checkPassword(ctx context.Context, ip, username, password string) (*models.Member, error) {
+// CheckPassword runs a password check of the bind form (and of the demo
+// forum's login, which shares its limits) through the limiter.
+func (s *Service) CheckPassword(ctx context.Context, ip, username, password string) (*models.Member, error) {
 	m, err := s.Guard.Check(ctx, ip, username, password, nil)
 	switch {
 	case errors.Is(err, throttle.ErrLimited):
@@ -44,11 +45,6 @@ func (s *Service) checkPassword(ctx context.Context, ip, username, password stri
 		return nil, ErrBadPassword
 	}
 	return m, nil
-}
-
-// CheckPassword is the demo forum's password login: the bind form's limits.
-func (s *Service) CheckPassword(ctx context.Context, ip, username, password string) (*models.Member, error) {
-	return s.checkPassword(ctx, ip, username, password)
 }
 
 // claim makes what follows a critical section for these keys across every
@@ -116,7 +112,7 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID, use
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := s.checkPassword(ctx, ip, username, password)
+	m, err := s.CheckPassword(ctx, ip, username, password)
 	if err != nil {
 		return nil, "", err
 	}

@@ -35,27 +35,6 @@ func errRegisterFloodCtrl(n string) *Refusal {
 		fmt.Sprintf("An IP address may register only %s times in 24 hours.", n))
 }
 
-// checkRegisterRules applies, in Discuz's order, the rules of its QQ
-// registration (member.php?mod=connect → register_ctl) that the rest of
-// Register does not: the closed site, the email rules (Discuz's
-// regmaildomain, UCenter's format, accessemail/censoremail and doublee),
-// regctrl/ipregctrl and regfloodctrl. Discuz checks the email before the
-// username and the IP limits after it; callers that keep that order use
-// the three steps below instead.
-func (s *Service) checkRegisterRules(ctx context.Context, q *models.QQSettings, email, ip string, now time.Time) error {
-	rs, err := s.Store.LoadRegRuleSettings(ctx)
-	if err != nil {
-		return err
-	}
-	if err := s.checkRegisterOpen(q, rs); err != nil {
-		return err
-	}
-	if err := s.checkRegisterEmail(ctx, rs, email); err != nil {
-		return err
-	}
-	return s.checkRegisterIP(ctx, rs, ip, now)
-}
-
 // checkRegisterOpen: register_ctl's constructor refuses every registration
 // while the site is closed (bbclosed) — the QQ path has no activation
 // exception. It runs before anything else in Discuz, blacklist included.

@@ -58,20 +58,12 @@ type RedisInvalidator struct {
 func NewRedisInvalidator(addr, password string, db int, prefix string) CacheInvalidator {
 	return &RedisInvalidator{
 		client: redis.NewClient(&redis.Options{
-			Network: redisNetwork(addr), Addr: addr, Password: password, DB: db,
+			Network: discuz.RedisNetwork(addr), Addr: addr, Password: password, DB: db,
 			DialTimeout: cacheTimeout, ReadTimeout: cacheTimeout, WriteTimeout: cacheTimeout,
 			MaxRetries: 1, PoolSize: 2,
 		}),
 		addr: addr, db: db, prefix: prefix, key: prefix + "setting",
 	}
-}
-
-// redisNetwork is "unix" for a socket path (phpredis's form), else "tcp".
-func redisNetwork(addr string) string {
-	if strings.HasPrefix(addr, "/") {
-		return "unix"
-	}
-	return "tcp"
 }
 
 // InvalidateSetting runs DEL <prefix>setting with a deadline.
@@ -91,10 +83,7 @@ func (r *RedisInvalidator) InvalidateKeys(ctx context.Context, names ...string) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, cacheTimeout)
 	defer cancel()
-	keys := make([]string, len(names))
-	for i, n := range names {
-		keys[i] = r.prefix + n
-	}
+	keys := prefixed(r.prefix, names)
 	if err := r.client.Del(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("redis %s db %d: DEL %s: %w", r.addr, r.db, strings.Join(keys, " "), err)
 	}
@@ -139,10 +128,7 @@ func (m *MemcacheInvalidator) InvalidateKeys(ctx context.Context, names ...strin
 	}
 	ctx, cancel := context.WithTimeout(ctx, cacheTimeout)
 	defer cancel()
-	keys := make([]string, len(names))
-	for i, n := range names {
-		keys[i] = m.prefix + n
-	}
+	keys := prefixed(m.prefix, names)
 	if _, err := m.client.Delete(ctx, keys...); err != nil {
 		return fmt.Errorf("%s: delete %s: %w", m.driver, strings.Join(keys, " "), err)
 	}
@@ -272,3 +258,12 @@ func (p *PartialInvalidator) Warning() string { return p.Manual.Warning() }
 
 // RowWarning is the manual part's (none for the file cache alone).
 func (p *PartialInvalidator) RowWarning() string { return p.Manual.RowWarning() }
+
+// prefixed turns cache names into Discuz's memory keys.
+func prefixed(prefix string, names []string) []string {
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = prefix + n
+	}
+	return keys
+}

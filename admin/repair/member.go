@@ -399,16 +399,15 @@ func (r *Repairer) undoMember(ctx context.Context, tx *gorm.DB, m *memberOp, con
 	return out, nil
 }
 
-// invalidateMember drops Discuz's cached rows of the member
-// (<prefix>common_member_<uid>, <prefix>common_member_connect_<uid>) when
-// the cache can do that; a failure becomes a warning.
+// invalidateMember drops Discuz's cached rows of the member (the same keys
+// as after a bind or unbind: discuz.MemberRowKeys) when the cache can do
+// that; a failure becomes a warning.
 func (r *Repairer) invalidateMember(ctx context.Context, uid int64, plan *Plan) {
 	ki, ok := r.Cache.(keyInvalidator)
 	if !ok {
 		return
 	}
-	id := strconv.FormatInt(uid, 10)
-	if err := ki.InvalidateKeys(ctx, "common_member_"+id, "common_member_connect_"+id); err != nil {
+	if err := ki.InvalidateKeys(ctx, discuz.MemberRowKeys("", uid)...); err != nil {
 		r.log().Warn("member rows not cleared from the memory cache", "uid", uid, "cache", r.Cache.Describe(), "err", err)
 		plan.Warnings = append(plan.Warnings, "数据库已修改，但无法从 Discuz 的内存缓存中清除该会员的数据行（"+err.Error()+"）：请在 Discuz 后台 → 全局 → 性能优化 → 内存优化 → 内存清理，否则 Discuz 会一直显示旧的绑定状态 / "+
 			"the database was changed but the member's rows could not be cleared from Discuz's memory cache ("+err.Error()+"): run Admin CP → Global → Performance → Memory → Clear memory, or Discuz keeps showing the old binding (the rows do not expire)")

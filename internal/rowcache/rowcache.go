@@ -41,16 +41,8 @@ type Redis struct {
 
 // NewRedis connects lazily to Discuz's Redis ($_config['memory']['redis']).
 func NewRedis(addr, password string, db int, prefix string) *Redis {
-	return &Redis{prefix: prefix, client: redis.NewClient(&redis.Options{Network: redisNetwork(addr), Addr: addr, Password: password, DB: db,
+	return &Redis{prefix: prefix, client: redis.NewClient(&redis.Options{Network: discuz.RedisNetwork(addr), Addr: addr, Password: password, DB: db,
 		DialTimeout: timeout, ReadTimeout: timeout, WriteTimeout: timeout, MaxRetries: 1, PoolSize: 2})}
-}
-
-// redisNetwork is "unix" for a socket path (phpredis's form), else "tcp".
-func redisNetwork(addr string) string {
-	if strings.HasPrefix(addr, "/") {
-		return "unix"
-	}
-	return "tcp"
 }
 
 // Keys returns the cache keys of one member's rows.
