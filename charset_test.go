@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/hex"
 	"html"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"qqconnect/admin/doctor"
 	"qqconnect/discuz"
 	"qqconnect/internal/testdb"
 	"qqconnect/plugin/sandbox"
@@ -32,7 +34,29 @@ func TestNonUTF8Sites(t *testing.T) {
 				WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'pre_common_connect_guest' AND COLUMN_NAME = 'conqqnick'`).Scan(&tableCharset); err != nil || tableCharset != c.charset {
 				t.Fatalf("conqqnick charset %q, %v; want %s", tableCharset, err, c.charset)
 			}
-			s := newTestSiteOn(t, db, map[string]string{"QQCONNECT_DISCUZ_ROOT": discuzRootCharset(t, "X3.4", c.charset, c.charset)}, nil)
+			// The connect setting as the edition stores it, with text in it
+			// (PHP's byte counts are the site charset's).
+			connectWithText := func(db *testdb.DB) map[string]string {
+				arr, err := discuz.UnserializeArray([]byte(testdb.ConnectSettingInstalled))
+				if err != nil {
+					t.Fatal(err)
+				}
+				arr.Set("turl_code", discuz.Str("腾讯微博"))
+				site, err := testdb.SiteSerialized(discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: arr}), c.charset)
+				if err != nil {
+					t.Fatal(err)
+				}
+				db.Exec(t, "UPDATE pre_common_setting SET svalue = UNHEX(?) WHERE skey = 'connect'", hex.EncodeToString(site))
+				return nil
+			}
+			s := newTestSiteOn(t, db, map[string]string{"QQCONNECT_DISCUZ_ROOT": discuzRootCharset(t, "X3.4", c.charset, c.charset)}, connectWithText)
+			// The doctor reads the plugin's modules and the connect setting
+			// with the site's byte counts.
+			for _, chk := range doctor.Run(t.Context(), doctorEnv(s.Cfg, s.App, nil)).Checks {
+				if (chk.ID == "plugin_row" || chk.ID == "connect_setting") && chk.Status != doctor.OK {
+					t.Errorf("doctor %s: %s %s", chk.ID, chk.Status, chk.Detail)
+				}
+			}
 			if s.Cfg.Charset != c.charset {
 				t.Fatalf("site charset %q, want %q", s.Cfg.Charset, c.charset)
 			}

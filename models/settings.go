@@ -77,7 +77,7 @@ func (s *Store) LoadQQSettings(ctx context.Context) (*QQSettings, error) {
 	fmt.Sscan(m["regverify"], &q.RegVerify)
 	q.InitCredits = m["initcredits"]
 	if raw := m["connect"]; raw != "" {
-		if arr, err := discuz.UnserializeArray([]byte(raw)); err == nil {
+		if arr, err := s.UnserializeSetting(raw); err == nil {
 			q.Connect = arr
 		} else {
 			q.ConnectBroken = true
@@ -125,4 +125,35 @@ func (s *Store) newUserGroupID(ctx context.Context, credits int64) (int64, error
 		gid = 10 // Discuz's stock 新手上路
 	}
 	return gid, nil
+}
+
+// textCharset is the charset PHP counted bytes in when it serialized a
+// value into table.column: the column's own when it is gbk or big5 (the
+// SC_GBK/TC_BIG5 editions), else "" for UTF-8.
+func (s *Store) textCharset(table, column string) string {
+	if f, ok := s.Schema.Column(table, column); ok && (f.Charset == "gbk" || f.Charset == "big5") {
+		return f.Charset
+	}
+	return ""
+}
+
+// UnserializeSetting parses a serialized pre_common_setting.svalue (connect)
+// as PHP wrote it; the array holds the site's bytes.
+func (s *Store) UnserializeSetting(text string) (*discuz.Array, error) {
+	return discuz.UnserializeText(text, s.textCharset(s.T.Discuz("common_setting"), "svalue"))
+}
+
+// SerializeSetting is the svalue text of arr (the site's bytes), with PHP's
+// byte counts in the column's charset once MySQL has converted it.
+func (s *Store) SerializeSetting(arr *discuz.Array) (string, error) {
+	out, err := discuz.SerializeText(arr, s.textCharset(s.T.Discuz("common_setting"), "svalue"))
+	if err != nil {
+		return "", fmt.Errorf("serialize setting: %w", err)
+	}
+	return out, nil
+}
+
+// UnserializeModules parses pre_common_plugin.modules as PHP wrote it.
+func (s *Store) UnserializeModules(text string) (*discuz.Array, error) {
+	return discuz.UnserializeText(text, s.textCharset(s.T.Discuz("common_plugin"), "modules"))
 }

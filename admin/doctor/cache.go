@@ -74,7 +74,7 @@ func checkSettingCache(ctx context.Context, r *runner) Result {
 	// connect: unserialize(pre_common_setting.connect) while available, else array().
 	cachedConnect, _ := setting.Get("connect")
 	if available {
-		want, present, err := connectArray(m)
+		want, present, err := connectArray(s, m)
 		switch {
 		case err != nil:
 			// Reported by connect_setting; Discuz would cache false here.

@@ -193,7 +193,7 @@ func checkPluginRow(ctx context.Context, r *runner) Result {
 	}
 	detail := fmt.Sprintf("QQ互联 version %s (pluginid %d)", p.Version, p.PluginID)
 	modulesBad := false
-	if arr, err := discuz.UnserializeArray([]byte(p.Modules)); err != nil || len(arr.Entries) == 0 {
+	if arr, err := s.UnserializeModules(p.Modules); err != nil || len(arr.Entries) == 0 {
 		modulesBad = true
 		detail += "; common_plugin表modules字段值不正确 (modules does not unserialize to a non-empty array)"
 	}
@@ -211,12 +211,12 @@ func checkPluginRow(ctx context.Context, r *runner) Result {
 // ---- connect_setting ---------------------------------------------------
 
 // connectArray unserializes pre_common_setting.connect. present reports the row exists.
-func connectArray(m map[string]string) (arr *discuz.Array, present bool, err error) {
+func connectArray(s *models.Store, m map[string]string) (arr *discuz.Array, present bool, err error) {
 	raw, present := m["connect"]
 	if !present {
 		return nil, false, nil
 	}
-	arr, err = discuz.UnserializeArray([]byte(raw))
+	arr, err = s.UnserializeSetting(raw)
 	return arr, true, err
 }
 
@@ -225,7 +225,7 @@ func checkConnectSetting(ctx context.Context, r *runner) Result {
 	if err != nil {
 		return dbSkip(err)
 	}
-	arr, present, err := connectArray(m)
+	arr, present, err := connectArray(s, m)
 	table := s.T.Discuz("common_setting")
 	switch {
 	case !present:
@@ -386,7 +386,7 @@ func checkGuestGroup(ctx context.Context, r *runner) Result {
 	if err != nil {
 		return dbSkip(err)
 	}
-	arr, present, err := connectArray(m)
+	arr, present, err := connectArray(s, m)
 	if !present || err != nil {
 		return skip("the connect setting is missing or unreadable (see the connect_setting check)")
 	}
@@ -434,15 +434,16 @@ func checkRetiredHosts(ctx context.Context, r *runner) Result {
 		m     map[string]string
 		dbErr error
 	)
-	if _, mm, err := r.loadSettings(ctx); err == nil {
-		m = mm
+	var s *models.Store
+	if ss, mm, err := r.loadSettings(ctx); err == nil {
+		s, m = ss, mm
 	} else {
 		dbErr = err
 	}
 	e, _ := r.loadEra(ctx)
 	oauth1 := false
 	if m != nil && e.kind == eraCloud {
-		if arr, _, err := connectArray(m); err == nil && arr != nil {
+		if arr, _, err := connectArray(s, m); err == nil && arr != nil {
 			if v, _ := arr.Get("oauth2"); !v.Truthy() {
 				oauth1 = true
 			}

@@ -22,14 +22,14 @@ func checkProtocol(ctx context.Context, r *runner) Result {
 	if e.kind != eraCloud {
 		return ok("OAuth 2.0 (" + e.label + ": Discuz X3.4 and later always use OAuth 2.0; X3.2/X3.3 too once connect.oauth2 is set)")
 	}
-	_, m, err := r.loadSettings(ctx)
+	s, m, err := r.loadSettings(ctx)
 	if err != nil {
 		if errors.Is(err, errNoDB) {
 			return skip("database unavailable (see the database check)")
 		}
 		return dbSkip(err)
 	}
-	arr, _, err := connectArray(m)
+	arr, _, err := connectArray(s, m)
 	if err != nil || arr == nil {
 		return warn("cannot read connect.oauth2 (see the connect_setting check); assuming OAuth 1.0 as Discuz would", "repair the connect setting first")
 	}

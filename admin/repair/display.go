@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"qqconnect/discuz"
+	"qqconnect/models"
 )
 
 // How values are shown in a Change: strings in single quotes ('' is empty),
@@ -24,7 +25,7 @@ func (r *Repairer) changes(s *snapshot) []Change {
 	}
 	for _, op := range s.Settings {
 		out = append(out, Change{Where: t.Discuz("common_setting"), Key: op.Key,
-			Before: showSetting(op.Key, op.Before), After: showSetting(op.Key, op.After), Secret: secretKeys[op.Key]})
+			Before: showSetting(r.Store, op.Key, op.Before), After: showSetting(r.Store, op.Key, op.After), Secret: secretKeys[op.Key]})
 	}
 	if op := s.Plugin; op != nil {
 		out = append(out, Change{Where: t.Discuz("common_plugin"), Key: op.Identifier + ".available",
@@ -50,12 +51,12 @@ func (r *Repairer) changes(s *snapshot) []Change {
 	return out
 }
 
-func showSetting(key string, v opt) string {
+func showSetting(s *models.Store, key string, v opt) string {
 	if !v.Exists {
 		return absent
 	}
 	if key == "connect" {
-		if arr, err := discuz.UnserializeArray([]byte(v.Value)); err == nil {
+		if arr, err := s.UnserializeSetting(v.Value); err == nil {
 			return showConnect(arr)
 		}
 	}

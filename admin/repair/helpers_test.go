@@ -81,7 +81,6 @@ type site struct {
 // X3.4 would build nearly identically).
 func newSite(t *testing.T, version string) *site {
 	t.Helper()
-	ctx := context.Background()
 	d := testdb.New(t, version)
 	if version == testdb.X35 {
 		d.LoadFile(t, fixture(t, "on"))
@@ -89,6 +88,26 @@ func newSite(t *testing.T, version string) *site {
 		d.InstallQQConnect(t, "101234567", "FIXTURE")
 		d.Exec(t, "REPLACE INTO pre_common_syscache (cname, ctype, dateline, data) VALUES ('setting', 1, 1700000000, ?)", fixtureSetting(t, "on"))
 	}
+	return openSite(t, d, "")
+}
+
+// newSiteCharset is newSite on X3.4 converted to gbk or big5 tables: the
+// setting cache is the "on" fixture in the site's bytes.
+func newSiteCharset(t *testing.T, charset string) *site {
+	t.Helper()
+	d := testdb.NewCharset(t, testdb.X34, charset)
+	d.InstallQQConnect(t, "101234567", "FIXTURE")
+	blob, err := testdb.SiteSerialized(fixtureSetting(t, "on"), charset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Exec(t, "REPLACE INTO pre_common_syscache (cname, ctype, dateline, data) VALUES ('setting', 1, 1700000000, ?)", blob)
+	return openSite(t, d, charset)
+}
+
+func openSite(t *testing.T, d *testdb.DB, charset string) *site {
+	t.Helper()
+	ctx := context.Background()
 	if _, err := migrations.Apply(ctx, d.SQL, migrations.MySQL, tables.Pre); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +121,7 @@ func newSite(t *testing.T, version string) *site {
 	}
 	c := &countingCache{}
 	now := time.Unix(1750000000, 0)
-	r := &repair.Repairer{Store: s, Authkey: testAuthkey, Cache: c, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler)}
+	r := &repair.Repairer{Store: s, Authkey: testAuthkey, Cache: c, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler), Charset: charset}
 	return &site{t: t, D: d, S: s, Cache: c, R: r}
 }
 
@@ -165,6 +184,16 @@ func (s *site) row(key string) *string {
 		s.t.Fatal(err)
 	}
 	return &v
+}
+
+// rawRow is a pre_common_setting value as stored, in the column's charset.
+func (s *site) rawRow(key string) []byte {
+	s.t.Helper()
+	var v []byte
+	if err := s.D.SQL.QueryRow("SELECT CAST(svalue AS BINARY) FROM pre_common_setting WHERE skey = ?", key).Scan(&v); err != nil {
+		s.t.Fatal(err)
+	}
+	return v
 }
 
 func (s *site) available() int {

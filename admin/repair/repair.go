@@ -76,7 +76,7 @@ type Repairer struct {
 	Cache   CacheInvalidator // nil: Discuz reads the setting row from the database
 	Now     func() time.Time // nil: time.Now
 	Log     *slog.Logger     // nil: slog.Default()
-	Charset string           // the site's charset ("" = utf-8): the built-in fragment table is UTF-8 text
+	Charset string           // the site's charset ("" = utf-8): the setting cache's strings are in it
 }
 
 const (
@@ -359,7 +359,7 @@ func (b *builder) load() error {
 func (b *builder) setSetting(key, value string) {
 	cur, ok := b.rows[key]
 	if ok && cur == value {
-		b.notes = append(b.notes, fmt.Sprintf("%s %s = %s：无需修改 / already set", b.s.T.Discuz("common_setting"), key, showSetting(key, opt{true, cur})))
+		b.notes = append(b.notes, fmt.Sprintf("%s %s = %s：无需修改 / already set", b.s.T.Discuz("common_setting"), key, showSetting(b.s, key, opt{true, cur})))
 		return
 	}
 	b.w.snap.Settings = append(b.w.snap.Settings, settingOp{Key: key, Before: opt{ok, cur}, After: opt{true, value}})
@@ -383,12 +383,23 @@ func (b *builder) connectSetting() (*discuz.Array, error) {
 		return nil, ErrBrokenData.with("pre_common_setting 中没有 connect 行：请在 QQ互联 插件设置页保存一次",
 			"pre_common_setting has no `connect` row: save the QQ互联 plugin settings page once")
 	}
-	arr, err := discuz.UnserializeArray([]byte(raw))
+	arr, err := b.s.UnserializeSetting(raw)
 	if err != nil {
 		return nil, ErrBrokenData.with("pre_common_setting.connect 不是有效的序列化数组：请在 QQ互联 插件设置页重新保存",
 			"pre_common_setting.connect is not a valid serialized array: save the QQ互联 plugin settings page again").wrapCause(err)
 	}
 	return arr, nil
+}
+
+// setConnect plans pre_common_setting.connect = serialize(connect), with
+// PHP's byte counts in the column's charset.
+func (b *builder) setConnect(connect *discuz.Array) error {
+	v, err := b.s.SerializeSetting(connect)
+	if err != nil {
+		return err
+	}
+	b.setSetting("connect", v)
+	return nil
 }
 
 func (b *builder) setAvailable(p *models.Plugin, v int) {
@@ -438,13 +449,10 @@ func (b *builder) turnOn(p *models.Plugin) error {
 			b.warns = append(b.warns, "保存的 qqconnect 挂载点数据无法读取，改用内置的 2.1.7 数据 / the saved qqconnect hook fragments cannot be read; the built-in 2.1.7 table is used instead")
 		}
 	}
-	if (saved == nil || len(saved.Hooks) == 0) && !utf8Site(b.r.Charset) {
-		// The built-in 2.1.7 fragments are UTF-8 with UTF-8 byte counts
-		// (s:8:"QQ绑定"); a GBK/Big5 cache needs the site's own bytes.
-		b.warns = append(b.warns, fmt.Sprintf("本站字符集为 %s，qqconnect 内置的挂载点数据是 UTF-8 的，setting 缓存未改动：请在 Discuz 后台运行 工具 → 更新缓存，由 Discuz 自己重建开启状态 / "+
-			"this site's charset is %s and qqconnect's built-in hook fragments are UTF-8, so the setting cache was left alone: run 工具 → 更新缓存 in Discuz's admin panel and Discuz rebuilds the enabled state itself",
-			b.r.Charset, b.r.Charset))
-		return nil
+	if (saved == nil || len(saved.Hooks) == 0) && p.Version == discuz.QQConnectKnownVersion {
+		if saved = b.builtinFragments(p); saved == nil {
+			return nil
+		}
 	}
 	err = discuz.PatchPluginOn(b.cache, connect, p.Version, saved)
 	if errors.Is(err, discuz.ErrUnknownPluginVersion) || (err != nil && p.Version == "") {
@@ -454,6 +462,30 @@ func (b *builder) turnOn(p *models.Plugin) error {
 		return nil
 	}
 	return err
+}
+
+// builtinFragments is the measured 2.1.7 table with this site's own
+// plugins.spacecp entry, built from pre_common_plugin.modules as Discuz's
+// cache builder does, so its text (QQ绑定, QQ綁定) is in the site's charset.
+// When the modules do not say, the measured UTF-8 value is converted to the
+// site's charset; nil (and a warning) when it cannot be.
+func (b *builder) builtinFragments(p *models.Plugin) *discuz.QQConnectFragments {
+	f := discuz.DefaultQQConnectFragments()
+	if mods, err := b.s.UnserializeModules(p.Modules); err == nil {
+		if sp, ok := discuz.SpacecpFromModules(mods, p.Directory); ok {
+			f.Spacecp = sp
+			return f
+		}
+	}
+	sp, err := discuz.ValueToCharset(f.Spacecp, b.r.Charset)
+	if err != nil {
+		b.warns = append(b.warns, fmt.Sprintf("本站字符集为 %s，%s 中 qqconnect 的 modules 无法读取，内置的菜单名无法转换为本站字符集，setting 缓存未改动：请在 Discuz 后台运行 工具 → 更新缓存 / "+
+			"this site's charset is %s, qqconnect's modules in %s cannot be read and the built-in menu name has no %s form, so the setting cache was left alone: run 工具 → 更新缓存 in Discuz's admin panel",
+			b.r.Charset, b.s.T.Discuz("common_plugin"), b.r.Charset, b.s.T.Discuz("common_plugin"), b.r.Charset))
+		return nil
+	}
+	f.Spacecp = sp
+	return f
 }
 
 func (b *builder) pluginDisable() error {
@@ -527,7 +559,9 @@ func (b *builder) fixGuestGroup() error {
 	}
 	b.w.snap.Groups = append(b.w.snap.Groups, groupOp{GroupID: newID, Title: guestGroupTitle, Before: false, After: true})
 	connect.Set("guest_groupid", discuz.Int(newID))
-	b.setSetting("connect", string(discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: connect})))
+	if err := b.setConnect(connect); err != nil {
+		return err
+	}
 	if pluginListed(b.cache) {
 		cc, _ := b.cache.Get("connect")
 		if cc.Kind == discuz.KindArray && cc.Arr != nil && len(cc.Arr.Entries) > 0 {
@@ -552,7 +586,9 @@ func (b *builder) switchOAuth2() error {
 		return nil
 	}
 	connect.Set("oauth2", discuz.Int(1))
-	b.setSetting("connect", string(discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: connect})))
+	if err := b.setConnect(connect); err != nil {
+		return err
+	}
 	if pluginListed(b.cache) {
 		cc, _ := b.cache.Get("connect")
 		if cc.Kind == discuz.KindArray && cc.Arr != nil && len(cc.Arr.Entries) > 0 {
@@ -812,13 +848,4 @@ func cut(s string, n int) string {
 		runes++
 	}
 	return s
-}
-
-// utf8Site reports whether a Discuz charset is UTF-8 ("" counts as UTF-8).
-func utf8Site(charset string) bool {
-	switch strings.ToLower(strings.TrimSpace(charset)) {
-	case "", "utf-8", "utf8", "utf8mb4":
-		return true
-	}
-	return false
 }

@@ -3,8 +3,10 @@ package repair_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -600,41 +602,103 @@ func TestActionList(t *testing.T) {
 	}
 }
 
-// TestBuiltInFragmentsNeedUTF8: on a GBK or Big5 site the built-in 2.1.7
-// fragment table (UTF-8 text, UTF-8 byte counts) must not go into the
-// setting cache: plugin-enable sets available=1, leaves the cache alone and
-// asks for 更新缓存. Fragments the site saved itself are its own bytes and
-// are used as on any site.
-func TestBuiltInFragmentsNeedUTF8(t *testing.T) {
+// TestSettingCacheOnGBKAndBig5 (issue 10 part 2): on X3.4 converted to gbk
+// and big5 tables, with the setting cache and the serialized settings in the
+// site's bytes (PHP's byte counts), every repair leaves exactly the bytes
+// the same repair leaves on the UTF-8 twin site, converted: the cache blob,
+// pre_common_setting.connect as stored, and the undo. The fresh enable
+// builds plugins.spacecp from the site's own modules (QQ綁定 on Big5).
+func TestSettingCacheOnGBKAndBig5(t *testing.T) {
 	ctx := context.Background()
 	for _, charset := range []string{"gbk", "big5"} {
 		t.Run(charset, func(t *testing.T) {
-			s := newSite(t, testdb.X35)
-			s.R.Charset = charset
-			s.D.Exec(t, "UPDATE pre_common_plugin SET available = 0 WHERE identifier = 'qqconnect'")
-			s.setBlob(fixtureSetting(t, "off"))
-			blob := s.blob()
-			_, plan, err := s.R.Apply(ctx, repair.PluginEnable, repair.Args{}, cli)
-			if err != nil {
-				t.Fatalf("enable: %v", err)
+			twin := newSite(t, testdb.X34)
+			gb := newSiteCharset(t, charset)
+			conv := func(b []byte) []byte {
+				t.Helper()
+				out, err := testdb.SiteSerialized(b, charset)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return out
 			}
-			if s.available() != 1 || !bytes.Equal(s.blob(), blob) {
-				t.Fatal("want available=1 and the cache untouched")
+			// A connect value with text in it, so that its byte counts matter.
+			connect := mustArray(t, []byte(*twin.row("connect")))
+			connect.Set("turl_code", discuz.Str("腾讯微博·分享"))
+			utf := string(discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: connect}))
+			twin.setRow("connect", &utf)
+			gb.D.Exec(t, "UPDATE pre_common_setting SET svalue = UNHEX(?) WHERE skey = 'connect'", hex.EncodeToString(conv([]byte(utf))))
+			same := func(step string) {
+				t.Helper()
+				if got, want := gb.blob(), conv(twin.blob()); !bytes.Equal(got, want) {
+					t.Fatalf("%s: setting cache (%d bytes) differs from the UTF-8 twin's, converted (%d bytes)", step, len(got), len(want))
+				}
+				if got, want := gb.rawRow("connect"), conv(twin.rawRow("connect")); !bytes.Equal(got, want) {
+					t.Fatalf("%s: connect stored as %q, want %q", step, got, want)
+				}
 			}
-			if len(plan.Warnings) == 0 || !strings.Contains(plan.Warnings[0], "更新缓存") || !strings.Contains(plan.Warnings[0], charset) {
-				t.Fatalf("warnings %q", plan.Warnings)
+			same("start")
+			start := gb.blob()
+			// Both sites get the same audit ids: one action each, in turn.
+			apply := func(action string, args repair.Args) int64 {
+				t.Helper()
+				var id int64
+				for _, s := range []*site{twin, gb} {
+					entry, plan, err := s.R.Apply(ctx, action, args, cli)
+					if err != nil {
+						t.Fatalf("%s on %s: %v", action, s.D.Charset, err)
+					}
+					if len(plan.Warnings) > 1 {
+						t.Fatalf("%s on %s: %q", action, s.D.Charset, plan.Warnings)
+					}
+					if entry != nil {
+						id = entry.ID
+					}
+				}
+				same(action)
+				return id
 			}
-			// Off then on with the fragments this site saved works as anywhere.
-			s2 := newSite(t, testdb.X35)
-			s2.R.Charset = charset
-			if _, _, err := s2.R.Apply(ctx, repair.PluginDisable, repair.Args{}, cli); err != nil {
-				t.Fatal(err)
+			var ids []int64
+			for _, step := range []struct {
+				action string
+				args   repair.Args
+			}{
+				{action: repair.PluginDisable},
+				{action: repair.PluginEnable},
+				{action: repair.FixGuestGroup},
+				{action: repair.ClearAppKey},
+				{action: repair.SetAppKey, args: repair.Args{AppID: "102345678", AppKey: "0123456789abcdef0123456789abcdef"}},
+				{action: repair.PluginDisable},
+			} {
+				if id := apply(step.action, step.args); id != 0 {
+					ids = append(ids, id)
+				}
 			}
-			if _, plan, err := s2.R.Apply(ctx, repair.PluginEnable, repair.Args{}, cli); err != nil || len(plan.Warnings) != 0 {
-				t.Fatalf("enable from saved fragments: %v %q", err, plan.Warnings)
+			// Undo back to the start, newest first: the first bytes again.
+			for i := len(ids) - 1; i >= 0; i-- {
+				for _, s := range []*site{twin, gb} {
+					if _, err := s.R.Undo(ctx, ids[i], cli); err != nil {
+						t.Fatalf("undo %d on %s: %v", ids[i], s.D.Charset, err)
+					}
+				}
+				same(fmt.Sprintf("undo %d", ids[i]))
 			}
-			if ok, diff := discuz.SettingsEqualIgnoringNoise(mustArray(t, s2.blob()), mustArray(t, fixtureSetting(t, "on"))); !ok {
-				t.Fatalf("after off+on: %s", diff)
+			if !bytes.Equal(gb.blob(), start) {
+				t.Fatal("after undoing every step the setting cache is not the first bytes")
+			}
+			if _, err := gb.S.UnserializeSetting(*gb.row("connect")); err != nil {
+				t.Fatalf("connect after undo: %v", err)
+			}
+			// Off, and the saved fragments lost: the enable builds the ON
+			// state from the built-in table and the site's own modules.
+			apply(repair.PluginDisable, repair.Args{})
+			for _, s := range []*site{twin, gb} {
+				s.D.Exec(t, "DELETE FROM pre_qqconnect_meta WHERE k = 'qqconnect_fragments'")
+			}
+			apply(repair.PluginEnable, repair.Args{})
+			spacecp := fmt.Sprintf("s:4:\"name\";s:6:\"%s\"", testdb.ToSite("QQ绑定", charset))
+			if !bytes.Contains(gb.blob(), []byte(spacecp)) {
+				t.Fatalf("the fresh enable's spacecp is not the site's own %q", spacecp)
 			}
 		})
 	}

@@ -256,6 +256,11 @@ func NewCharset(t testing.TB, version, charset string) *DB {
 		t.Fatalf("testdb: open %s: %v", name, err)
 	}
 	t.Cleanup(func() { d.SQL.Close() })
+	if tableCharset == "gbk" || tableCharset == "big5" {
+		if err := reserializeSettings(ctx, d.SQL, tableCharset); err != nil {
+			t.Fatalf("testdb: %s settings: %v", tableCharset, err)
+		}
+	}
 	return d
 }
 

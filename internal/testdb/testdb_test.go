@@ -7,6 +7,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"qqconnect/discuz"
 )
 
 func TestSplitStatements(t *testing.T) {
@@ -211,5 +214,48 @@ func TestUnreachableFailsInCIOnly(t *testing.T) {
 		if dsn := ServerDSN(f); dsn != "" || f.fatal != tt.fatal || f.skip != tt.skip {
 			t.Errorf("CI=%q: dsn=%q fatal=%v skip=%v", tt.ci, dsn, f.fatal, f.skip)
 		}
+	}
+}
+
+// TestConvertedEditionsHoldSiteBytes: on X3.4 converted to gbk and big5,
+// every serialized pre_common_setting value and the plugin's modules parse
+// with PHP's byte counts in the site charset, as the edition's own
+// installer writes them, and some of them hold text (so the counts matter).
+func TestConvertedEditionsHoldSiteBytes(t *testing.T) {
+	for _, charset := range []string{"gbk", "big5"} {
+		t.Run(charset, func(t *testing.T) {
+			d := NewCharset(t, X34, charset)
+			d.InstallQQConnect(t, "101234567", "KEY")
+			rows, err := d.SQL.Query(`SELECT skey, CAST(svalue AS BINARY) FROM pre_common_setting WHERE svalue LIKE 'a:%'
+				UNION ALL SELECT identifier, CAST(modules AS BINARY) FROM pre_common_plugin WHERE identifier = 'qqconnect'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var n, withText int
+			for rows.Next() {
+				var k string
+				var raw []byte
+				if err := rows.Scan(&k, &raw); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := discuz.Unserialize(raw); err != nil {
+					// install_data.sql's own group_userperm says a:21 with 20
+					// entries: broken in the UTF-8 edition too, left alone.
+					text, _ := discuz.FromCharset(string(raw), charset)
+					if _, err8 := discuz.Unserialize([]byte(text)); err8 == nil {
+						t.Errorf("%s does not unserialize in %s bytes: %v", k, charset, err)
+					}
+					continue
+				}
+				n++
+				if !utf8.Valid(raw) {
+					withText++
+				}
+			}
+			if n < 10 || withText == 0 {
+				t.Fatalf("%d serialized values, %d with %s text", n, withText, charset)
+			}
+		})
 	}
 }
