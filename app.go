@@ -59,6 +59,11 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate 
 		_ = store.Close()
 		return nil, err
 	}
+	if cfg.UCDSN != "" {
+		if err := store.OpenUCenter(ctx, cfg.UCDSN, log); err != nil {
+			return fail(fmt.Errorf("config_ucenter.php UC_DBHOST=%s: %w", cfg.UCHost, err))
+		}
+	}
 	sqlDB, err := store.DB.DB()
 	if err != nil {
 		return fail(fmt.Errorf("database handle: %w", err))

@@ -2,6 +2,11 @@ package main
 
 import (
 	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/go-sql-driver/mysql"
 	"html"
 	"net/http"
 	"net/url"
@@ -49,7 +54,10 @@ func TestNonUTF8Sites(t *testing.T) {
 				db.Exec(t, "UPDATE pre_common_setting SET svalue = UNHEX(?) WHERE skey = 'connect'", hex.EncodeToString(site))
 				return nil
 			}
-			s := newTestSiteOn(t, db, map[string]string{"QQCONNECT_DISCUZ_ROOT": discuzRootCharset(t, "X3.4", c.charset, c.charset)}, connectWithText)
+			// qqconnect connects with config_global.php's own account and
+			// dbcharset (no QQCONNECT_DB_DSN), as on a real site.
+			root := discuzRootFor(t, db, c.charset, "define('UC_CONNECT', 'mysql');\n")
+			s := newTestSiteOn(t, db, map[string]string{"QQCONNECT_DISCUZ_ROOT": root, "QQCONNECT_DB_DSN": ""}, connectWithText)
 			// The doctor reads the plugin's modules and the connect setting
 			// with the site's byte counts.
 			for _, chk := range doctor.Run(t.Context(), doctorEnv(s.Cfg, s.App, nil)).Checks {
@@ -115,4 +123,31 @@ func TestNonUTF8Sites(t *testing.T) {
 			}
 		})
 	}
+}
+
+// discuzRootFor is a DISCUZ_ROOT whose config_global.php reaches db with
+// the test server's account, says charset as dbcharset and output charset,
+// and whose config_ucenter.php holds the given define() lines.
+func discuzRootFor(t *testing.T, db *testdb.DB, charset, ucenter string) string {
+	t.Helper()
+	dc, err := mysql.ParseDSN(db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := dc.Addr
+	if dc.Net == "unix" {
+		host = "localhost:" + dc.Addr
+	}
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "config"), 0o755)
+	global := fmt.Sprintf("<?php\n$_config['db'][1]['dbhost'] = '%s';\n$_config['db'][1]['dbuser'] = '%s';\n$_config['db'][1]['dbpw'] = '%s';\n"+
+		"$_config['db'][1]['dbcharset'] = '%s';\n$_config['db'][1]['dbname'] = '%s';\n$_config['db'][1]['tablepre'] = 'pre_';\n"+
+		"$_config['cookie']['cookiepre'] = 'OqGo_';\n$_config['security']['authkey'] = 'siteauthkey';\n$_config['output']['charset'] = '%s';\n",
+		host, dc.User, dc.Passwd, charset, dc.DBName, charset)
+	for name, body := range map[string]string{"config_global.php": global, "config_ucenter.php": "<?php\n" + ucenter} {
+		if err := os.WriteFile(filepath.Join(root, "config", name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
 }

@@ -31,6 +31,7 @@ func doctorEnv(cfg *config.Config, app *App, dbErr error) *doctor.Env {
 		MemoryProbe:    memoryProbe(cfg),
 		Protocol:       cfg.QQProtocol,
 		DBDriver:       cfg.DBDriver,
+		UCHost:         cfg.UCHost,
 	}
 	if app != nil {
 		env.Store = app.Store

@@ -402,29 +402,17 @@ func (c *GlobalConfig) Validate() error {
 }
 
 // MySQLDSN returns a go-sql-driver/mysql DSN for the main forum database.
-// The connection charset follows dbcharset ("utf-8" is written "utf8");
-// an empty dbcharset falls back to the output charset (utf-8 → utf8mb4).
+// The connection is always utf8mb4, whatever dbcharset says: qqconnect's
+// strings are UTF-8, its own tables are utf8mb4, and MySQL converts into
+// each Discuz column's charset (gbk, big5, 3-byte utf8). A dbcharset
+// connection would take UTF-8 bytes for GBK ones, or refuse an emoji in
+// qqconnect's own tables.
 func (c *GlobalConfig) MySQLDSN() string {
-	return mysqlDSN(c.DB.Host, c.DB.User, c.DB.Password, c.DB.Name, mysqlCharset(c.DB.Charset, c.OutputCharset))
+	return mysqlDSN(c.DB.Host, c.DB.User, c.DB.Password, c.DB.Name, connCharset)
 }
 
-// mysqlCharset maps Discuz charset names to MySQL ones.
-func mysqlCharset(dbcharset, output string) string {
-	cs := strings.ToLower(strings.TrimSpace(dbcharset))
-	if cs == "" {
-		cs = strings.ToLower(strings.TrimSpace(output))
-	}
-	switch cs {
-	case "utf-8", "utf8":
-		if dbcharset == "" {
-			return "utf8mb4"
-		}
-		return "utf8"
-	case "", "utf8mb4":
-		return "utf8mb4"
-	}
-	return cs
-}
+// connCharset is the charset of every connection qqconnect opens.
+const connCharset = "utf8mb4"
 
 // mysqlDSN builds the DSN with the driver's own formatter, so that a
 // password with '@', ':' or '/' survives. A user name containing ':'
@@ -501,13 +489,14 @@ type UCenterConfig struct {
 // IsMySQL reports whether Discuz talks to UCenter's tables directly.
 func (c *UCenterConfig) IsMySQL() bool { return strings.EqualFold(c.Connect, "mysql") }
 
-// MySQLDSN returns a DSN for UCenter's database (often the forum's own).
+// MySQLDSN returns a DSN for UCenter's database (often the forum's own),
+// utf8mb4 like the forum's (GlobalConfig.MySQLDSN).
 func (c *UCenterConfig) MySQLDSN() string {
 	db := c.TableDB
 	if db == "" {
 		db = c.DBName
 	}
-	return mysqlDSN(c.DBHost, c.DBUser, c.DBPassword, db, mysqlCharset(c.DBCharset, c.Charset))
+	return mysqlDSN(c.DBHost, c.DBUser, c.DBPassword, db, connCharset)
 }
 
 // ReadConfigUCenter reads and parses a config_ucenter.php file.

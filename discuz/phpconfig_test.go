@@ -104,7 +104,7 @@ func TestParseConfigGlobalX34Flat(t *testing.T) {
 	if want := []string{"apc", "xcache", "eaccelerator", "yac", "wincache", "file"}; !reflect.DeepEqual(c.Memory.Enabled, want) {
 		t.Errorf("Enabled = %v, want %v", c.Memory.Enabled, want)
 	}
-	if got, want := c.MySQLDSN(), "root:root@unix(/var/run/mysqld/mysqld.sock)/discuz_gbk?charset=gbk"; got != want {
+	if got, want := c.MySQLDSN(), "root:root@unix(/var/run/mysqld/mysqld.sock)/discuz_gbk?charset=utf8mb4"; got != want {
 		t.Errorf("MySQLDSN = %q, want %q", got, want)
 	}
 	if got := CookieName(c.Cookie.Pre, c.Cookie.Path, c.Cookie.Domain, "auth"); got != "Zx9k_285f_auth" {
@@ -301,24 +301,6 @@ func TestMySQLAddr(t *testing.T) {
 	for _, tt := range tests {
 		if n, a := mysqlAddr(tt.host); n != tt.net || a != tt.addr {
 			t.Errorf("mysqlAddr(%q) = %s(%s), want %s(%s)", tt.host, n, a, tt.net, tt.addr)
-		}
-	}
-}
-
-func TestMySQLCharset(t *testing.T) {
-	tests := []struct{ db, out, want string }{
-		{"utf8mb4", "utf-8", "utf8mb4"},
-		{"utf8", "utf-8", "utf8"},
-		{"UTF-8", "", "utf8"},
-		{"", "utf-8", "utf8mb4"},
-		{"", "", "utf8mb4"},
-		{"", "gbk", "gbk"},
-		{"GBK", "gbk", "gbk"},
-		{"big5", "big5", "big5"},
-	}
-	for _, tt := range tests {
-		if got := mysqlCharset(tt.db, tt.out); got != tt.want {
-			t.Errorf("mysqlCharset(%q, %q) = %q, want %q", tt.db, tt.out, got, tt.want)
 		}
 	}
 }

@@ -145,7 +145,7 @@ func (s *Store) writeBinding(ctx context.Context, w *writer, b Binding) error {
 	if err := s.UpsertIdentity(ctx, w.tx, b.Identity); err != nil {
 		return err
 	}
-	w.undo = append(w.undo, func(db *gorm.DB) error { return s.DeleteIdentity(ctx, db, b.Identity.AppID, b.Identity.OpenID) })
+	w.onUndo(func(db *gorm.DB) error { return s.DeleteIdentity(ctx, db, b.Identity.AppID, b.Identity.OpenID) })
 	row := s.connectRow(b)
 	cols, marks, args := columnsOf(s.filterColumns(tConn, row))
 	if err := w.exec(func(db *gorm.DB) error {
@@ -242,18 +242,18 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 	err = s.write(ctx, tables, func(w *writer) error {
 		uc := map[string]any{"username": n.Username, "password": n.UCPassword, "email": n.Email,
 			"regip": s.Fit(tUC, "regip", n.IP), "regdate": now, "salt": n.UCSalt, "secques": "", "myid": "", "myidkey": ""}
-		res := w.tx.Table(tUC).Create(s.filterColumns(tUC, uc))
+		res := w.uc.Table(tUC).Create(s.filterColumns(tUC, uc))
 		if res.Error != nil {
 			return fmt.Errorf("create UCenter member %q: %w", n.Username, res.Error)
 		}
-		if err := w.tx.Table(tUC).Where("username = ?", n.Username).Pluck("uid", &uid).Error; err != nil || uid == 0 {
+		if err := w.uc.Table(tUC).Where("username = ?", n.Username).Pluck("uid", &uid).Error; err != nil || uid == 0 {
 			return fmt.Errorf("read new UCenter uid of %q: %v", n.Username, err)
 		}
 		del := func(table string) func(db *gorm.DB) error {
 			return func(db *gorm.DB) error { return db.Exec("DELETE FROM "+table+" WHERE uid = ?", uid).Error }
 		}
-		w.undo = append(w.undo, del(tUC))
-		if err := w.insert(s, tUCF, map[string]any{"uid": uid, "blacklist": ""}, del(tUCF)); err != nil {
+		w.onUndoUC(del(tUC))
+		if err := w.insertUC(s, tUCF, map[string]any{"uid": uid, "blacklist": ""}, del(tUCF)); err != nil {
 			return err
 		}
 		rows := map[string]map[string]any{
@@ -324,7 +324,7 @@ func (s *Store) Unbind(ctx context.Context, c *MemberConnect, appid, newUCHash, 
 	return s.write(ctx, []string{tConn, tMember, tLog, tUC, tID}, func(w *writer) error {
 		if oldUC != nil {
 			u := *oldUC
-			if err := w.exec(func(db *gorm.DB) error {
+			if err := w.execUC(func(db *gorm.DB) error {
 				return db.Exec("UPDATE "+tUC+" SET password = ?, salt = ? WHERE uid = ?", u.Password, u.Salt, u.UID).Error
 			}, "UPDATE "+tUC+" SET password = ?, salt = ? WHERE uid = ?", newUCHash, newUCSalt, c.UID); err != nil {
 				return fmt.Errorf("set password of uid %d: %w", c.UID, err)
@@ -356,7 +356,7 @@ func (s *Store) Unbind(ctx context.Context, c *MemberConnect, appid, newUCHash, 
 			if err := s.DeleteIdentity(ctx, w.tx, id.AppID, id.OpenID); err != nil {
 				return err
 			}
-			w.undo = append(w.undo, func(db *gorm.DB) error { return s.UpsertIdentity(ctx, db, id) })
+			w.onUndo(func(db *gorm.DB) error { return s.UpsertIdentity(ctx, db, id) })
 		}
 		return nil
 	})

@@ -119,7 +119,7 @@ func (s *Store) discuz(ctx context.Context, name string) *gorm.DB {
 }
 
 func (s *Store) ucenter(ctx context.Context, name string) *gorm.DB {
-	return s.DB.WithContext(ctx).Table(s.T.UCenter(name))
+	return s.ucConn().WithContext(ctx).Table(s.T.UCenter(name))
 }
 
 // MemberByUID returns the forum member, or ErrNotFound.

@@ -151,7 +151,24 @@ func (s *Store) Close() error {
 	if err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
-	return sqlDB.Close()
+	err = sqlDB.Close()
+	if s.UC != nil {
+		if ucDB, uerr := s.UC.DB(); uerr == nil {
+			err = errors.Join(err, ucDB.Close())
+		}
+	}
+	return err
+}
+
+// OpenUCenter opens the second connection, to UCenter's MySQL server, with
+// the same pool limits, timeouts and logging as the forum's.
+func (s *Store) OpenUCenter(ctx context.Context, dsn string, log *slog.Logger) error {
+	uc, err := Open(ctx, DriverMySQL, dsn, s.T, log)
+	if err != nil {
+		return fmt.Errorf("UCenter's server: %w", err)
+	}
+	s.UC = uc.DB
+	return nil
 }
 
 // Ping checks the database answers (readiness probe).

@@ -85,7 +85,7 @@ func (s *Store) UCSettings(ctx context.Context, keys ...string) (map[string]stri
 		K string `gorm:"column:k"`
 		V string `gorm:"column:v"`
 	}
-	if err := s.DB.WithContext(ctx).Table(t).Select("k, v").Where("k IN ?", keys).Find(&rows).Error; err != nil {
+	if err := s.ucConn().WithContext(ctx).Table(t).Select("k, v").Where("k IN ?", keys).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("read UCenter settings: %w", err)
 	}
 	for _, r := range rows {

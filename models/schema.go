@@ -43,6 +43,35 @@ func InspectSchema(ctx context.Context, db *gorm.DB, dialect string, tables []st
 	return s, nil
 }
 
+// inspect is InspectSchema over the forum's connection, except that
+// UCenter's tables are read from UCenter's own server when it has one.
+func (st *Store) inspect(ctx context.Context, names []string) (*Schema, error) {
+	if st.UC == nil {
+		return InspectSchema(ctx, st.DB, st.Dialect, names)
+	}
+	var forum, uc []string
+	prefix := st.T.UCenter("")
+	for _, n := range names {
+		if strings.HasPrefix(n, prefix) {
+			uc = append(uc, n)
+		} else {
+			forum = append(forum, n)
+		}
+	}
+	s, err := InspectSchema(ctx, st.DB, st.Dialect, forum)
+	if err != nil {
+		return nil, err
+	}
+	u, err := InspectSchema(ctx, st.UC, DriverMySQL, uc)
+	if err != nil {
+		return nil, fmt.Errorf("UCenter's server: %w", err)
+	}
+	for name, ti := range u.tables {
+		s.tables[name] = ti
+	}
+	return s, nil
+}
+
 func (s *Schema) inspectMySQL(ctx context.Context, db *gorm.DB, tables []string) error {
 	// Tables named "db.table" (UCenter in a database of its own) are read
 	// from that schema and kept under the qualified name; the rest from
@@ -214,8 +243,8 @@ func requiredTables() []requiredTable {
 		{name: "common_plugin", columns: "pluginid available adminid name identifier description datatables directory copyright modules version"},
 		{name: "common_usergroup", columns: "groupid radminid type system grouptitle creditshigher creditslower stars color icon allowvisit allowsendpm allowinvite allowmailinvite maxinvitenum inviteprice maxinviteday"},
 		{name: "common_usergroup_field", columns: "groupid readaccess allowpost allowreply allowpostpoll allowpostreward allowposttrade allowpostactivity allowdirectpost allowgetattach allowgetimage allowpostattach allowpostimage allowvote allowsearch allowcstatus allowinvisible allowtransfer allowsetreadperm allowsetattachperm allowposttag allowhidecode allowhtml allowanonymous allowsigbbcode allowsigimgcode allowmagics disableperiodctrl reasonpm maxprice maxsigsize maxattachsize maxsizeperday maxthreadsperhour maxpostsperhour attachextensions raterange loginreward mintradeprice maxtradeprice minrewardprice maxrewardprice magicsdiscount maxmagicsweight allowpostdebate tradestick exempt maxattachnum allowposturl allowrecommend allowpostrushreply maxfriendnum maxspacesize allowcomment allowcommentarticle searchinterval searchignore allowblog allowdoing allowupload allowshare allowblogmod allowdoingmod allowuploadmod allowsharemod allowcss allowpoke allowfriend allowclick allowmagic allowstat allowstatdata magicdiscount domainlength seccode disablepostctrl allowbuildgroup allowgroupdirectpost allowgroupposturl edittimelimit allowpostarticle allowdownlocalimg allowdownremoteimg allowpostarticlemod allowspacediyhtml allowspacediybbcode allowspacediyimgcode allowcommentpost allowcommentitem allowcommentreply allowreplycredit ignorecensor allowsendallpm allowsendpmmaxnum maximagesize allowmediacode allowbegincode allowat allowsetpublishdate allowfollowcollection allowcommentcollection allowcreatecollection forcesecques forcelogin closead buildgroupcredits allowimgcontent"},
-		{uc: true, name: "members", hint: "UCenter must be installed in the same database (UC_CONNECT=mysql)", columns: "uid username password email myid myidkey regip regdate lastloginip lastlogintime salt secques"},
-		{uc: true, name: "memberfields", hint: "UCenter must be installed in the same database (UC_CONNECT=mysql)", columns: "uid blacklist"},
+		{uc: true, name: "members", hint: "UCenter's tables, where config_ucenter.php's UC_DBTABLEPRE (or QQCONNECT_UC_TABLE_PREFIX) says", columns: "uid username password email myid myidkey regip regdate lastloginip lastlogintime salt secques"},
+		{uc: true, name: "memberfields", hint: "UCenter's tables, where config_ucenter.php's UC_DBTABLEPRE (or QQCONNECT_UC_TABLE_PREFIX) says", columns: "uid blacklist"},
 	}
 }
 
@@ -256,7 +285,7 @@ func CheckCompat(ctx context.Context, s *Store) error {
 	// Optional tables, inspected so writers know their engine and columns
 	// (the demo forum has neither).
 	names = append(names, s.T.Discuz("common_regip"), s.T.UCenter("settings"))
-	schema, err := InspectSchema(ctx, s.DB, s.Dialect, names)
+	schema, err := s.inspect(ctx, names)
 	if err != nil {
 		return fmt.Errorf("compatibility check: %w", err)
 	}

@@ -54,7 +54,7 @@ func (u *Unit) Tx() *gorm.DB { return u.w.tx }
 // db it gets carries a context that is never cancelled.
 func (u *Unit) OnUndo(fn func(db *gorm.DB) error) {
 	if fn != nil {
-		u.w.undo = append(u.w.undo, fn)
+		u.w.onUndo(fn)
 	}
 }
 

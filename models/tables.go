@@ -5,6 +5,8 @@
 package models
 
 import (
+	"context"
+
 	"gorm.io/gorm"
 )
 
@@ -40,4 +42,22 @@ type Store struct {
 	T       Tables
 	Schema  *Schema
 	Dialect string // "mysql" or "sqlite"
+	// UC is UCenter's MySQL server when it is not the forum's (UC_DBHOST
+	// differs); nil when DB reaches UCenter's tables. UCenter's tables are
+	// then named with T.UCDB and read and written only through it.
+	UC *gorm.DB
 }
+
+// ucConn is the connection that reaches UCenter's tables.
+func (s *Store) ucConn() *gorm.DB {
+	if s.UC != nil {
+		return s.UC
+	}
+	return s.DB
+}
+
+// UCRemote reports whether UCenter is on another MySQL server.
+func (s *Store) UCRemote() bool { return s.UC != nil }
+
+// UCConn is the connection that reaches UCenter's tables (the doctor's check).
+func (s *Store) UCConn(ctx context.Context) *gorm.DB { return s.ucConn().WithContext(ctx) }

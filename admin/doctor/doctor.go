@@ -98,6 +98,7 @@ type Env struct {
 	Sandbox       bool
 	Protocol      string // QQCONNECT_QQ_PROTOCOL: "auto" (default), "oauth2" or "oauth1"
 	DBDriver      string // QQCONNECT_DB_DRIVER; "" = Store.Dialect (unknown without a Store)
+	UCHost        string // UC_DBHOST when UCenter is on another MySQL server
 
 	// Discuz's memory/file cache configuration (config_global.php).
 	MemoryBackend  string   // the backend Discuz uses (first in the file's order); "" = the first of MemoryRedis, MemoryMemcache, MemoryOther

@@ -51,7 +51,9 @@ type Config struct {
 	// Learned from DISCUZ_ROOT, when set.
 	DiscuzVersion string
 	Charset       string // site charset, "utf-8" unless config_global says otherwise
-	UCDatabase    string // UCenter's own database on the forum's server ("" = the forum's)
+	UCDatabase    string // UCenter's own database ("" = the forum's)
+	UCDSN         string // secret (password): UCenter's MySQL server when it is not the forum's ("" = the forum's)
+	UCHost        string // UC_DBHOST as written, for the doctor
 	// Discuz's memory cache ($_config['memory']): Discuz uses the first
 	// backend configured in the file's order (discuz_memory::init).
 	MemoryPrefix       string   // $_config['memory']['prefix']; "" = Discuz derives it from the Host header
@@ -247,7 +249,7 @@ func (c *Config) validate(sandbox, sandboxReal, proxies string, qqBaseGiven, qzo
 	if c.DBDriver == "sqlite" && c.UCDatabase != "" {
 		return &Error{"QQCONNECT_UC_TABLE_PREFIX", "a UCenter database of its own needs mysql"}
 	}
-	if c.DBDriver == "mysql" && c.UCDatabase != "" {
+	if c.DBDriver == "mysql" && c.UCDatabase != "" && c.UCDSN == "" {
 		if dc, err := mysql.ParseDSN(c.DBDSN); err == nil && dc.DBName == c.UCDatabase {
 			c.UCDatabase = "" // the forum's own database
 		}
@@ -357,25 +359,34 @@ func (c *Config) readDiscuzRoot() error {
 }
 
 // placeUCenter decides from config_ucenter.php where UCenter's tables are:
-// the forum's database, or a database of its own on the forum's MySQL
-// server, which the forum's connection reaches with qualified table names
-// (so a unit of work stays one transaction). UCenter reached over HTTP
-// (an empty UC_CONNECT) or on another MySQL server is refused by name.
+// the forum's database; a database of its own on the forum's MySQL server,
+// which the forum's connection reaches with qualified table names (so a
+// unit of work stays one transaction); or another MySQL server, reached
+// with UCenter's own UC_DB* account. UCenter reached over HTTP (an empty
+// UC_CONNECT) is refused by name.
 func (c *Config) placeUCenter(g *discuz.GlobalConfig, uc *discuz.UCenterConfig) error {
 	if !strings.EqualFold(strings.TrimSpace(uc.Connect), "mysql") {
-		return &Error{"QQCONNECT_DISCUZ_ROOT", fmt.Sprintf("config_ucenter.php has UC_CONNECT=%q: this forum reaches UCenter over HTTP (UC_API), "+
+		return &Error{"QQCONNECT_DISCUZ_ROOT", fmt.Sprintf("config_ucenter.php 中 UC_CONNECT=%q：本站通过 HTTP（UC_API）连接 UCenter，qqconnect 需要直接读写 UCenter 的数据库。"+
+			"请把 UC_CONNECT 改为 'mysql'，并填写 UCenter 数据库的 UC_DBHOST/UC_DBUSER/UC_DBPW/UC_DBNAME/UC_DBTABLEPRE（Discuz 同样支持这种方式），然后重启 qqconnect / "+
+			"config_ucenter.php has UC_CONNECT=%q: this forum reaches UCenter over HTTP (UC_API), "+
 			"and qqconnect needs UCenter's database. Set UC_CONNECT='mysql' with UC_DBHOST/UC_DBUSER/UC_DBPW/UC_DBNAME/UC_DBTABLEPRE "+
-			"of UCenter's database (Discuz works that way too), then restart qqconnect", uc.Connect)}
+			"of UCenter's database (Discuz works that way too), then restart qqconnect", uc.Connect, uc.Connect)}
 	}
 	db := uc.TableDB
 	if db == "" && uc.DBName != "" {
 		db = uc.DBName
 	}
-	if db != "" && db != g.DB.Name {
-		if !sameDBHost(uc.DBHost, g.DB.Host) {
-			return &Error{"QQCONNECT_DISCUZ_ROOT", fmt.Sprintf("UCenter's database %q is on another MySQL server (UC_DBHOST=%q, the forum's dbhost is %q): "+
-				"not supported yet; UCenter must be on the forum's MySQL server (its own database there is fine)", db, uc.DBHost, g.DB.Host)}
+	if !sameDBHost(uc.DBHost, g.DB.Host) && strings.TrimSpace(uc.DBHost) != "" {
+		// Another MySQL server: a second connection, with UCenter's own
+		// account, as Discuz's uc_client opens one.
+		if db == "" {
+			return &Error{"QQCONNECT_DISCUZ_ROOT", fmt.Sprintf("config_ucenter.php 把 UCenter 放在另一台 MySQL 服务器（UC_DBHOST=%q）上，却没有写数据库名："+
+				"请按 UCenter 自己的配置填写 UC_DBNAME（以及 UC_DBTABLEPRE，如 '`ucenter`.pre_ucenter_'）/ "+
+				"config_ucenter.php puts UCenter on another MySQL server (UC_DBHOST=%q) but names no database: "+
+				"set UC_DBNAME (and UC_DBTABLEPRE, e.g. '`ucenter`.pre_ucenter_') as UCenter's own config says", uc.DBHost, uc.DBHost)}
 		}
+		c.UCDatabase, c.UCDSN, c.UCHost = db, uc.MySQLDSN(), uc.DBHost
+	} else if db != "" && db != g.DB.Name {
 		c.UCDatabase = db
 	}
 	if uc.TablePrefix != "" {

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 // TestUCenterPlacement: where config_ucenter.php (or the prefix variable)
@@ -21,7 +23,9 @@ func TestUCenterPlacement(t *testing.T) {
 		{"same database", "define('UC_CONNECT', 'mysql');\ndefine('UC_DBNAME', 'discuz');\ndefine('UC_DBTABLEPRE', '`discuz`.pre_ucenter_');", "", "pre_ucenter_", "", ""},
 		{"own database, same server", "define('UC_CONNECT', 'mysql');\ndefine('UC_DBHOST', '127.0.0.1');\ndefine('UC_DBNAME', 'ucenter');\ndefine('UC_DBTABLEPRE', '`ucenter`.uc_');", "ucenter", "uc_", "", ""},
 		{"own database named only in UC_DBNAME", "define('UC_CONNECT', 'mysql');\ndefine('UC_DBHOST', 'localhost');\ndefine('UC_DBNAME', 'ucdb');\ndefine('UC_DBTABLEPRE', 'uc_');", "ucdb", "uc_", "", ""},
-		{"another server", "define('UC_CONNECT', 'mysql');\ndefine('UC_DBHOST', '10.0.0.9');\ndefine('UC_DBNAME', 'ucenter');\ndefine('UC_DBTABLEPRE', '`ucenter`.uc_');", "", "", "QQCONNECT_DISCUZ_ROOT", "another MySQL server"},
+		{"another server", "define('UC_CONNECT', 'mysql');\ndefine('UC_DBHOST', '10.0.0.9:3307');\ndefine('UC_DBUSER', 'ucuser');\ndefine('UC_DBPW', 'uc@pw');\ndefine('UC_DBNAME', 'ucenter');\ndefine('UC_DBTABLEPRE', '`ucenter`.uc_');", "ucenter", "uc_", "", ""},
+		{"another server, same database name", "define('UC_CONNECT', 'mysql');\ndefine('UC_DBHOST', '10.0.0.9');\ndefine('UC_DBNAME', 'discuz');\ndefine('UC_DBTABLEPRE', '`discuz`.pre_ucenter_');", "discuz", "pre_ucenter_", "", ""},
+		{"another server, no database", "define('UC_CONNECT', 'mysql');\ndefine('UC_DBHOST', '10.0.0.9');\ndefine('UC_DBTABLEPRE', 'uc_');", "", "", "QQCONNECT_DISCUZ_ROOT", "UC_DBNAME"},
 		{"over HTTP", "define('UC_CONNECT', '');\ndefine('UC_API', 'http://uc.example.com');", "", "", "QQCONNECT_DISCUZ_ROOT", "UC_CONNECT"},
 	}
 	for _, c := range cases {
@@ -43,6 +47,20 @@ func TestUCenterPlacement(t *testing.T) {
 			}
 			if cfg.UCDatabase != c.wantDB || cfg.UCTablePrefix != c.wantPre {
 				t.Fatalf("UCenter at %q.%q, want %q.%q", cfg.UCDatabase, cfg.UCTablePrefix, c.wantDB, c.wantPre)
+			}
+			// Another server: a second connection with UCenter's own account.
+			remote := strings.Contains(c.ucenter, "10.0.0.9")
+			if remote != (cfg.UCDSN != "") {
+				t.Fatalf("UCDSN %q for %s", cfg.UCDSN, c.name)
+			}
+			if remote {
+				dc, err := mysql.ParseDSN(cfg.UCDSN)
+				if err != nil || !strings.HasPrefix(dc.Addr, "10.0.0.9:") || dc.DBName != c.wantDB {
+					t.Fatalf("UCDSN %+v %v", dc, err)
+				}
+				if strings.Contains(c.ucenter, "ucuser") && (dc.User != "ucuser" || dc.Passwd != "uc@pw" || dc.Addr != "10.0.0.9:3307") {
+					t.Fatalf("UCDSN account %q@%q", dc.User, dc.Addr)
+				}
 			}
 		})
 	}
