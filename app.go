@@ -42,6 +42,13 @@ func (a *App) Close() {
 // openApp opens the database, applies qqconnect's own migrations, and in
 // standalone mode builds and seeds the demo forum.
 func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*App, error) {
+	return openAppWith(ctx, cfg, log, migrate, false)
+}
+
+// openAppWith is openApp; allowPending opens a forum whose qqconnect tables
+// are missing or behind (the doctor on a site where qqconnect never ran):
+// App.Pending lists the migrations instead of failing.
+func openAppWith(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate, allowPending bool) (*App, error) {
 	if cfg.DBDriver == "sqlite" {
 		if dir := filepath.Dir(cfg.DBDSN); dir != "." && !strings.HasPrefix(cfg.DBDSN, "file:") {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -52,6 +59,9 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate 
 	tables := models.Tables{Pre: cfg.TablePrefix, UC: cfg.UCTablePrefix, UCDB: cfg.UCDatabase}
 	store, err := models.Open(ctx, cfg.DBDriver, cfg.DBDSN, tables, log)
 	if err != nil {
+		if cfg.DBNote != "" && cfg.DBDriver == "mysql" {
+			return nil, fmt.Errorf("%w (config_global.php %s)", err, cfg.DBNote)
+		}
 		return nil, err
 	}
 	app := &App{Cfg: cfg, Store: store, Log: log, Metrics: NewMetrics()}
@@ -83,7 +93,7 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate 
 		}
 	} else if pending, err := migrations.Pending(ctx, sqlDB, cfg.DBDriver, tables.Pre); err != nil {
 		return fail(fmt.Errorf("read applied migrations: %w", err))
-	} else if len(pending) > 0 {
+	} else if len(pending) > 0 && !allowPending {
 		return fail(fmt.Errorf("qqconnect's own tables need migrations %v: run `qqconnect migrate`", pending))
 	}
 	if err := models.CheckCompat(ctx, store); err != nil {

@@ -16,22 +16,24 @@ import (
 // may be nil when the database could not be opened (the doctor says why).
 func doctorEnv(cfg *config.Config, app *App, dbErr error) *doctor.Env {
 	env := &doctor.Env{
-		DBErr:          dbErr,
-		PublicURL:      cfg.PublicURL,
-		CallbackPath:   cfg.CallbackPath,
-		QQAPIBase:      cfg.QQAPIBase,
-		DiscuzVersion:  cfg.DiscuzVersion,
-		Sandbox:        cfg.Sandbox,
-		MemoryBackend:  cfg.MemoryBackend,
-		MemoryRedis:    cfg.MemoryRedis,
-		MemoryMemcache: memcacheAddr(cfg),
-		MemoryPrefix:   memoryPrefix(cfg),
-		CacheType:      cfg.CacheType,
-		MemoryOther:    cfg.MemoryOther,
-		MemoryProbe:    memoryProbe(cfg),
-		Protocol:       cfg.QQProtocol,
-		DBDriver:       cfg.DBDriver,
-		UCHost:         cfg.UCHost,
+		DBErr:               dbErr,
+		PublicURL:           cfg.PublicURL,
+		CallbackPath:        cfg.CallbackPath,
+		QQAPIBase:           cfg.QQAPIBase,
+		DiscuzVersion:       cfg.DiscuzVersion,
+		Sandbox:             cfg.Sandbox,
+		MemoryBackend:       cfg.MemoryBackend,
+		MemoryRedis:         cfg.MemoryRedis,
+		MemoryMemcache:      memcacheAddr(cfg),
+		MemoryPrefix:        memoryPrefix(cfg),
+		CacheType:           cfg.CacheType,
+		MemoryOther:         cfg.MemoryOther,
+		MemoryProbe:         memoryProbe(cfg),
+		Protocol:            cfg.QQProtocol,
+		DBDriver:            cfg.DBDriver,
+		UCHost:              cfg.UCHost,
+		TrustedProxies:      cfg.TrustedProxy,
+		TrustedProxyDefault: cfg.TrustedProxyDefault,
 	}
 	if app != nil {
 		env.Store = app.Store
@@ -66,7 +68,9 @@ func runDoctor(ctx context.Context, args []string, getenv func(string) string, s
 	log := quietLogger(stderr)
 	// The doctor only reads a forum's database; the standalone demo database
 	// is qqconnect's own, so it may be brought up to date first.
-	app, dbErr := openApp(ctx, cfg, log, cfg.DBDriver == "sqlite")
+	// A forum where qqconnect never ran still gets every check that needs
+	// none of qqconnect's own tables.
+	app, dbErr := openAppWith(ctx, cfg, log, cfg.DBDriver == "sqlite", true)
 	if app != nil {
 		defer app.Close()
 		if app.Demo != nil {

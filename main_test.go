@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+
 	_ "github.com/glebarez/go-sqlite"
+	"qqconnect/internal/testdb"
 )
 
 func TestMain(m *testing.M) {
@@ -80,5 +82,51 @@ func TestDoctorCommand(t *testing.T) {
 	}
 	if code := run([]string{"doctor", "--qq-protocol", "oauth3"}, env, &out, &errb); code != 2 {
 		t.Fatalf("doctor with bad configuration: exit %d", code)
+	}
+}
+
+// TestDoctorBeforeFirstStart (issue 11 #7): on a Discuz database where
+// qqconnect never ran (none of its own tables), the doctor runs every check
+// that needs none of them, fails `database` with "run qqconnect migrate",
+// skips only the checks that read qqconnect's tables, and creates nothing.
+func TestDoctorBeforeFirstStart(t *testing.T) {
+	db := testdb.New(t, testdb.X35)
+	db.InstallQQConnect(t, "101234567", "0123456789abcdef0123456789abcdef")
+	root := discuzRootFor(t, db, "utf8mb4", "define('UC_CONNECT', 'mysql');\n")
+	env := func(k string) string {
+		return map[string]string{"QQCONNECT_DISCUZ_ROOT": root, "QQCONNECT_PUBLIC_URL": "http://127.0.0.1:1",
+			"QQCONNECT_QQ_API_BASE": "http://127.0.0.1:1"}[k]
+	}
+	var out, errb strings.Builder
+	code := run([]string{"doctor", "--json"}, env, &out, &errb)
+	var rep struct {
+		Checks []struct{ ID, Status, Detail, Fix string } `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil {
+		t.Fatalf("doctor --json: %v\n%s%s", err, out.String(), errb.String())
+	}
+	byID := map[string]string{}
+	for _, c := range rep.Checks {
+		byID[c.ID] = c.Status
+		switch {
+		case c.ID == "database":
+			if c.Status != "fail" || !strings.Contains(c.Fix, "qqconnect migrate") {
+				t.Errorf("database check: %+v", c)
+			}
+		case strings.Contains(c.Detail, "database unavailable"):
+			t.Errorf("%s skipped as if there were no database: %+v", c.ID, c)
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for id, want := range map[string]string{"plugin_row": "ok", "connect_setting": "ok", "app_credentials": "ok", "unionid": "skip"} {
+		if byID[id] != want {
+			t.Errorf("check %s: %q, want %q\n%s", id, byID[id], want, out.String())
+		}
+	}
+	var n int
+	if err := db.SQL.QueryRow("SELECT count(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'pre\\_qqconnect\\_%'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the doctor created %d qqconnect tables (%v)", n, err)
 	}
 }

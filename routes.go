@@ -28,10 +28,12 @@ func newRouter(app *App) http.Handler {
 	// Before sessions and every CSRF check: those parse the form, and an
 	// unchecked body would be read into memory (or spooled to /tmp) first.
 	r.Use(web.LimitBody(web.MaxFormBytes))
-	// nil trusts no proxy: X-Forwarded-For is ignored unless configured.
+	// nil trusts no proxy: X-Forwarded-For is ignored unless configured
+	// (or qqconnect listens on loopback: see config).
 	if err := r.SetTrustedProxies(cfg.TrustedProxy); err != nil {
 		app.Log.Error("trusted proxies", "err", err)
 	}
+	r.Use((&web.ProxyNotice{Record: app.Store.SetMeta, Log: app.Log}).Middleware())
 	r.Use(sessions.Sessions(web.SessionName, web.NewSessionStore(cfg.Authkey, cfg.CookiePath, cfg.HTTPS())))
 
 	render, err := web.NewRenderer(templates.FS, app.Log, "_*.html", "connect_*.html", "forum_*.html", "admin_*.html")

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"qqconnect/admin/doctor"
 	"qqconnect/discuz"
 	"qqconnect/internal/config"
 	"qqconnect/internal/testdb"
@@ -553,5 +554,63 @@ func TestRegisterRules(t *testing.T) {
 			s.DB.Exec(t, "REPLACE INTO pre_common_setting (skey, svalue) VALUES ('regctrl', '0'), ('bbclosed', '1')")
 			refused("closed site", "96006", "closedone", "closed@example.com", "禁止新用户注册")
 		})
+	}
+}
+
+// TestLoopbackProxyByDefault (issue 11 #5): qqconnect listening on loopback
+// with no QQCONNECT_TRUSTED_PROXIES believes the local proxy's
+// X-Forwarded-For, so ten wrong passwords from one visitor do not lock the
+// bind form for another. With QQCONNECT_TRUSTED_PROXIES=none the header is
+// ignored, and the doctor warns and names the peer and the fix.
+func TestLoopbackProxyByDefault(t *testing.T) {
+	attempt := func(b *browser, csrf, ip string, i int) int {
+		b.hdr = map[string]string{"X-Forwarded-For": ip}
+		resp, _ := b.do(http.MethodPost, bindPath, url.Values{"username": {fmt.Sprint("nobody", i)}, "password": {"wrong"}, "_csrf": {csrf}}, nil)
+		return resp.StatusCode
+	}
+	s := newTestSite(t, testdb.X35, nil)
+	if !s.Cfg.TrustedProxyDefault {
+		t.Fatalf("listening on %s without QQCONNECT_TRUSTED_PROXIES: trusted %v, want the loopback default", s.Cfg.Addr, s.Cfg.TrustedProxy)
+	}
+	b := s.browser()
+	b.qqLogin("93001", "/")
+	csrf := csrfOf(b, bindPath)
+	for i := range 10 {
+		attempt(b, csrf, "198.51.100.7", i)
+	}
+	if code := attempt(b, csrf, "198.51.100.7", 10); code != http.StatusTooManyRequests {
+		t.Fatalf("the 11th wrong password from one visitor: %d, want 429", code)
+	}
+	if code := attempt(b, csrf, "198.51.100.8", 11); code != http.StatusUnprocessableEntity {
+		t.Fatalf("another visitor behind the same proxy: %d, want 422 (its own budget)", code)
+	}
+	for _, c := range doctor.Run(t.Context(), doctorEnv(s.Cfg, s.App, nil)).Checks {
+		if c.ID == "trusted_proxies" && c.Status != doctor.OK {
+			t.Errorf("doctor with the loopback default: %+v", c)
+		}
+	}
+
+	// Told to trust nothing: the header is ignored and the doctor says so.
+	s2 := newTestSite(t, testdb.X35, map[string]string{"QQCONNECT_TRUSTED_PROXIES": "none"})
+	b2 := s2.browser()
+	b2.qqLogin("93002", "/")
+	csrf2 := csrfOf(b2, bindPath)
+	for i := range 10 {
+		attempt(b2, csrf2, "198.51.100.7", i)
+	}
+	if code := attempt(b2, csrf2, "198.51.100.8", 10); code != http.StatusTooManyRequests {
+		t.Fatalf("with no trusted proxy every visitor is the proxy: %d, want 429", code)
+	}
+	var found bool
+	for _, c := range doctor.Run(t.Context(), doctorEnv(s2.Cfg, s2.App, nil)).Checks {
+		if c.ID == "trusted_proxies" {
+			found = true
+			if c.Status != doctor.Warn || !strings.Contains(c.Detail, "127.0.0.1") || !strings.Contains(c.Fix, "QQCONNECT_TRUSTED_PROXIES=127.0.0.1") {
+				t.Errorf("doctor after X-Forwarded-For from an untrusted peer: %+v", c)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no trusted_proxies check")
 	}
 }

@@ -422,45 +422,73 @@ func mysqlDSN(host, user, password, dbname, charset string) string {
 	cfg.User = user
 	cfg.Passwd = password
 	cfg.DBName = dbname
-	cfg.Net, cfg.Addr = mysqlAddr(host)
+	cfg.Net, cfg.Addr, _ = HostAddr(host, isSocket)
 	_ = cfg.Apply(mysql.Charset(charset, "")) // cannot fail
 	return cfg.FormatDSN()
 }
 
-// mysqlAddr turns a Discuz dbhost into a driver network and address.
-//
-// PHP's mysqli reads a bare "localhost" as "the default Unix socket", whose
-// path lives in php.ini and is not known here, so "localhost" (or "") maps
-// to TCP 127.0.0.1:3306: a default MySQL/MariaDB listens there, and the IPv4
-// literal avoids trying ::1 first. On a server started with skip-networking,
-// write dbhost as "localhost:/path/to/mysqld.sock".
-func mysqlAddr(host string) (network, addr string) {
+// PHPSockets are where PHP's mysqli finds the server when dbhost is
+// "localhost", in the order tried: Debian's and Ubuntu's PHP build
+// (mysqli.default_socket), the same path through /run, MySQL's compiled-in
+// default, and the RHEL/CentOS one.
+var PHPSockets = []string{"/var/run/mysqld/mysqld.sock", "/run/mysqld/mysqld.sock", "/tmp/mysql.sock", "/var/lib/mysql/mysql.sock"}
+
+// HostAddr turns a Discuz dbhost into a driver network and address the way
+// PHP's mysqli reads it, and says what it chose (for error messages):
+//   - "localhost" (or ""): the Unix socket, the first of PHPSockets that
+//     exists; TCP 127.0.0.1:3306 only when none does. A forum account that
+//     works only over the socket (Debian's unix_socket root, skip-networking,
+//     user@localhost with skip-name-resolve) works for qqconnect too.
+//   - "localhost:/path/to.sock": that socket.
+//   - "localhost:3307", ":3307": TCP 127.0.0.1 on that port (the IPv4
+//     literal, so ::1 is not tried first).
+//   - "host", "host:port", "[v6]:port": TCP.
+func HostAddr(host string, isSocket func(path string) bool) (network, addr, note string) {
 	host = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(host), "p:"))
 	if host == "" || strings.EqualFold(host, "localhost") {
-		return "tcp", "127.0.0.1:3306"
+		for _, p := range PHPSockets {
+			if isSocket(p) {
+				return "unix", p, fmt.Sprintf("dbhost %q: the Unix socket %s, as PHP's mysqli uses it for localhost", host, p)
+			}
+		}
+		return "tcp", "127.0.0.1:3306", fmt.Sprintf("dbhost %q: none of the sockets PHP would use exists (%s), so TCP 127.0.0.1:3306; "+
+			"write dbhost as 'localhost:/path/to/mysqld.sock' if the server listens elsewhere", host, strings.Join(PHPSockets, ", "))
 	}
 	if strings.HasPrefix(host, "[") { // [v6] or [v6]:port
 		if h, port, err := net.SplitHostPort(host); err == nil {
-			return "tcp", net.JoinHostPort(h, port)
+			return "tcp", net.JoinHostPort(h, port), ""
 		}
-		return "tcp", net.JoinHostPort(strings.Trim(host, "[]"), "3306")
+		return "tcp", net.JoinHostPort(strings.Trim(host, "[]"), "3306"), ""
 	}
 	if strings.Count(host, ":") > 1 && !strings.Contains(host, "/") { // bare IPv6
-		return "tcp", net.JoinHostPort(host, "3306")
+		return "tcp", net.JoinHostPort(host, "3306"), ""
 	}
 	h, rest, found := strings.Cut(host, ":")
 	switch {
 	case !found:
-		return "tcp", net.JoinHostPort(host, "3306")
+		return "tcp", net.JoinHostPort(host, "3306"), ""
 	case strings.HasPrefix(rest, "/"):
-		return "unix", rest
-	case h == "":
+		return "unix", rest, fmt.Sprintf("dbhost %q: the Unix socket %s", host, rest)
+	case h == "" || strings.EqualFold(h, "localhost"):
 		h = "127.0.0.1"
 	}
 	if rest == "" {
 		rest = "3306"
 	}
-	return "tcp", net.JoinHostPort(h, rest)
+	return "tcp", net.JoinHostPort(h, rest), ""
+}
+
+// isSocket reports whether path is a Unix socket.
+func isSocket(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode()&os.ModeSocket != 0
+}
+
+// DBHostNote says how the forum's dbhost is reached (for error messages);
+// "" when it is a plain TCP address.
+func (c *GlobalConfig) DBHostNote() string {
+	_, _, note := HostAddr(c.DB.Host, isSocket)
+	return note
 }
 
 // UCenterConfig is config/config_ucenter.php: how Discuz reaches UCenter.

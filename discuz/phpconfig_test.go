@@ -283,24 +283,38 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestMySQLAddr(t *testing.T) {
-	tests := []struct{ host, net, addr string }{
-		{"localhost", "tcp", "127.0.0.1:3306"},
-		{"LOCALHOST", "tcp", "127.0.0.1:3306"},
-		{"", "tcp", "127.0.0.1:3306"},
-		{"p:localhost", "tcp", "127.0.0.1:3306"},
-		{"db.example.com", "tcp", "db.example.com:3306"},
-		{"10.0.0.2:3307", "tcp", "10.0.0.2:3307"},
-		{"localhost:3307", "tcp", "localhost:3307"},
-		{":3307", "tcp", "127.0.0.1:3307"},
-		{"localhost:/tmp/mysql.sock", "unix", "/tmp/mysql.sock"},
-		{"[::1]:3307", "tcp", "[::1]:3307"},
-		{"[::1]", "tcp", "[::1]:3306"},
-		{"::1", "tcp", "[::1]:3306"},
+func TestHostAddr(t *testing.T) {
+	none := func(string) bool { return false }
+	run := func(string) bool { return true }
+	tmp := func(p string) bool { return p == "/tmp/mysql.sock" }
+	tests := []struct {
+		host     string
+		isSocket func(string) bool
+		net      string
+		addr     string
+	}{
+		{"localhost", run, "unix", "/var/run/mysqld/mysqld.sock"},
+		{"LOCALHOST", tmp, "unix", "/tmp/mysql.sock"},
+		{"", run, "unix", "/var/run/mysqld/mysqld.sock"},
+		{"p:localhost", run, "unix", "/var/run/mysqld/mysqld.sock"},
+		{"localhost", none, "tcp", "127.0.0.1:3306"},
+		{"db.example.com", run, "tcp", "db.example.com:3306"},
+		{"10.0.0.2:3307", run, "tcp", "10.0.0.2:3307"},
+		{"localhost:3307", run, "tcp", "127.0.0.1:3307"},
+		{":3307", run, "tcp", "127.0.0.1:3307"},
+		{"127.0.0.1", run, "tcp", "127.0.0.1:3306"},
+		{"localhost:/tmp/mysql.sock", none, "unix", "/tmp/mysql.sock"},
+		{"[::1]:3307", run, "tcp", "[::1]:3307"},
+		{"[::1]", run, "tcp", "[::1]:3306"},
+		{"::1", run, "tcp", "[::1]:3306"},
 	}
 	for _, tt := range tests {
-		if n, a := mysqlAddr(tt.host); n != tt.net || a != tt.addr {
-			t.Errorf("mysqlAddr(%q) = %s(%s), want %s(%s)", tt.host, n, a, tt.net, tt.addr)
+		n, a, note := HostAddr(tt.host, tt.isSocket)
+		if n != tt.net || a != tt.addr {
+			t.Errorf("HostAddr(%q) = %s(%s), want %s(%s)", tt.host, n, a, tt.net, tt.addr)
+		}
+		if strings.EqualFold(strings.TrimPrefix(tt.host, "p:"), "localhost") && !strings.Contains(note, "/") {
+			t.Errorf("HostAddr(%q) note %q does not say which socket", tt.host, note)
 		}
 	}
 }
@@ -343,7 +357,9 @@ func TestParseConfigUCenter(t *testing.T) {
 	if !c.IsMySQL() {
 		t.Error("IsMySQL = false")
 	}
-	if got, want := c.MySQLDSN(), `root:uc"pw'1@tcp(127.0.0.1:3306)/discuz?charset=utf8mb4`; got != want {
+	// UC_DBHOST 'localhost': the socket when this machine has one, as PHP would.
+	n, a, _ := HostAddr("localhost", isSocket)
+	if got, want := c.MySQLDSN(), `root:uc"pw'1@`+n+`(`+a+`)/discuz?charset=utf8mb4`; got != want {
 		t.Errorf("MySQLDSN = %q, want %q", got, want)
 	}
 

@@ -160,6 +160,9 @@ func checkSettingCacheAge(ctx context.Context, r *runner) Result {
 	case err != nil:
 		return fail("cannot read "+syscache+": "+err.Error(), "see the database check")
 	}
+	if res := noOwnTables(s, "audit"); res != nil {
+		return *res
+	}
 	// The audit target lists every place a repair wrote (display.go's Where).
 	var id, at int64
 	var action string

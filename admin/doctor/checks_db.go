@@ -48,6 +48,9 @@ func checkDatabase(ctx context.Context, r *runner) Result {
 		case err != nil:
 			return warn(detail+"; cannot tell whether qqconnect's own tables are up to date: "+err.Error(),
 				"run `qqconnect migrate`")
+		case len(pending) > 0 && !cp.Schema.HasTable(s.T.Own("migrations")):
+			return fail(fmt.Sprintf("%s; qqconnect's own tables (%sqqconnect_*) do not exist yet: qqconnect has never run on this database, so QQ login cannot work", detail, s.T.Pre),
+				"run `qqconnect migrate` (or start `qqconnect serve`, which migrates first); the checks below that need those tables are skipped until then")
 		case len(pending) > 0:
 			return warn(fmt.Sprintf("%s; qqconnect's own tables (%sqqconnect_*) lack migrations %v", detail, s.T.Pre, pending),
 				"run `qqconnect migrate` (or start `qqconnect serve` without --no-migrate)")

@@ -21,6 +21,9 @@ func checkUnionID(ctx context.Context, r *runner) Result {
 	if err != nil {
 		return dbSkip(err)
 	}
+	if res := noOwnTables(s, "meta"); res != nil {
+		return *res
+	}
 	v, err := s.GetMeta(ctx, metaUnionIDRefused)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && v == "") {
 		var n int64

@@ -99,6 +99,10 @@ type Env struct {
 	Protocol      string // QQCONNECT_QQ_PROTOCOL: "auto" (default), "oauth2" or "oauth1"
 	DBDriver      string // QQCONNECT_DB_DRIVER; "" = Store.Dialect (unknown without a Store)
 	UCHost        string // UC_DBHOST when UCenter is on another MySQL server
+	// TrustedProxies is QQCONNECT_TRUSTED_PROXIES as in effect; Default
+	// says it is the loopback default.
+	TrustedProxies      []string
+	TrustedProxyDefault bool
 
 	// Discuz's memory/file cache configuration (config_global.php).
 	MemoryBackend  string   // the backend Discuz uses (first in the file's order); "" = the first of MemoryRedis, MemoryMemcache, MemoryOther
@@ -186,6 +190,7 @@ var checks = []check{
 	{"unionid", "UnionID 权限", "UnionID permission", checkUnionID},
 	{"redirect_uri", "回调地址", "OAuth redirect_uri", checkRedirectURI},
 	{"sandbox", "QQ登录沙箱", "QQ login sandbox", checkSandbox},
+	{"trusted_proxies", "反向代理", "Trusted proxies", checkTrustedProxies},
 	{"memory_cache", "内存缓存", "Discuz memory cache", checkMemoryCache},
 	{"setting_cache_age", "设置缓存是否过期", "Setting cache age", checkSettingCacheAge},
 	{"bindings", "QQ绑定数据", "QQ bindings", checkBindings},
@@ -394,6 +399,17 @@ var settingKeys = []string{
 }
 
 // loadSettings reads the settings rows once; a key without a row is absent.
+// noOwnTables is the skip of a check that reads qqconnect's own tables on
+// a forum where they do not exist yet (qqconnect never ran there); nil when
+// the table is there.
+func noOwnTables(s *models.Store, name string) *Result {
+	if s.Schema == nil || s.Schema.HasTable(s.T.Own(name)) {
+		return nil
+	}
+	r := skip("qqconnect's own table " + s.T.Own(name) + " does not exist yet: run `qqconnect migrate` (see the database check)")
+	return &r
+}
+
 func (r *runner) loadSettings(ctx context.Context) (*models.Store, map[string]string, error) {
 	s, err := r.db(ctx)
 	if err != nil {

@@ -41,7 +41,10 @@ type Config struct {
 	Sandbox       bool
 	RedisURL      string
 	TrustedProxy  []string
-	NoMigrate     bool
+	// TrustedProxyDefault: TrustedProxy is the loopback default (nothing
+	// set, qqconnect listening on loopback).
+	TrustedProxyDefault bool
+	NoMigrate           bool
 
 	// SandboxOnRealForum is the operator's explicit consent to run the
 	// sandbox on a mysql (real forum) database.
@@ -54,6 +57,7 @@ type Config struct {
 	UCDatabase    string // UCenter's own database ("" = the forum's)
 	UCDSN         string // secret (password): UCenter's MySQL server when it is not the forum's ("" = the forum's)
 	UCHost        string // UC_DBHOST as written, for the doctor
+	DBNote        string // how config_global's dbhost is reached (the socket PHP would use), for errors
 	// Discuz's memory cache ($_config['memory']): Discuz uses the first
 	// backend configured in the file's order (discuz_memory::init).
 	MemoryPrefix       string   // $_config['memory']['prefix']; "" = Discuz derives it from the Host header
@@ -161,6 +165,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 	}
 	override(&c.DBDriver, raw.driver)
 	override(&c.DBDSN, raw.dsn)
+	if raw.dsn != "" {
+		c.DBNote = "" // config_global's dbhost is not what is used
+	}
 	if c.DBDSN == "" && c.DBDriver == "sqlite" {
 		c.DBDSN = "data/qqconnect.db"
 	}
@@ -295,7 +302,16 @@ func (c *Config) validate(sandbox, sandboxReal, proxies string, qqBaseGiven, qzo
 		c.QzoneAPIBase = c.PublicURL + "/sandbox/qq"
 	}
 	c.QzoneAPIBase = strings.TrimRight(c.QzoneAPIBase, "/")
-	if proxies != "" {
+	switch {
+	case strings.EqualFold(strings.TrimSpace(proxies), "none"):
+		// explicitly none, even on loopback
+	case proxies == "" && loopbackAddr(c.Addr):
+		// Listening on loopback, every peer is a local process: the forum's
+		// own reverse proxy. Believing its X-Forwarded-For keeps visitors
+		// apart (rate limits, logs) without the operator saying so.
+		c.TrustedProxy = []string{"127.0.0.1", "::1"}
+		c.TrustedProxyDefault = true
+	case proxies != "":
 		for _, p := range strings.Split(proxies, ",") {
 			p = strings.TrimSpace(p)
 			if p == "" {
@@ -333,6 +349,7 @@ func (c *Config) readDiscuzRoot() error {
 	}
 	c.DBDriver = "mysql"
 	c.DBDSN = g.MySQLDSN()
+	c.DBNote = g.DBHostNote()
 	c.TablePrefix = g.DB.TablePre
 	c.Authkey = g.Authkey
 	c.CookiePre = g.Cookie.Pre
@@ -393,6 +410,19 @@ func (c *Config) placeUCenter(g *discuz.GlobalConfig, uc *discuz.UCenterConfig) 
 		c.UCTablePrefix = uc.TablePrefix
 	}
 	return nil
+}
+
+// loopbackAddr reports whether a listen address is on loopback only.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // sameDBHost compares two Discuz dbhost values ("host", "host:port",

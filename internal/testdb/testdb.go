@@ -446,3 +446,10 @@ func SplitStatements(script string) []string {
 	}
 	return out
 }
+
+// Unavailable is unavailable for tests outside this package that need a
+// part of the MariaDB set-up (its Unix socket, a second server).
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	unavailable(t, format, args...)
+}
