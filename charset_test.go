@@ -101,6 +101,12 @@ func TestNonUTF8Sites(t *testing.T) {
 			}
 			uid := b.discuzLogin()
 			wantName, _ := discuz.ToCharset(c.username, c.charset)
+			// The userstats cache is a blob in the site's bytes, as PHP serialized it.
+			var stats []byte
+			s.DB.SQL.QueryRow("SELECT data FROM pre_common_syscache WHERE cname = 'userstats'").Scan(&stats)
+			if arr, err := discuz.UnserializeArray(stats); err != nil || arr.GetString("newsetuser") != wantName {
+				t.Errorf("userstats %q (%v), want newsetuser in %s bytes", stats, err, c.charset)
+			}
 			for _, table := range []string{"pre_common_member", s.uc("members")} {
 				var name string
 				var rawName []byte

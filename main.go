@@ -50,8 +50,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return repairCommand(ctx, args, getenv, os.Stdin, stdout, stderr)
+	case "audit", "undo":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return auditCommand(ctx, cmd, args, getenv, os.Stdin, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "qqconnect: unknown command %q (serve, migrate, version)\n", cmd)
+		fmt.Fprintf(stderr, "qqconnect: unknown command %q (serve, migrate, doctor, repair, audit, undo, version)\n", cmd)
 		return 2
 	}
 	cfg, _, err := config.Load(args, getenv, stderr)

@@ -130,3 +130,62 @@ func TestDoctorBeforeFirstStart(t *testing.T) {
 		t.Fatalf("the doctor created %d qqconnect tables (%v)", n, err)
 	}
 }
+
+// TestAuditAndUndoCommands (issue 11 #8): the audit log and its undo on the
+// command line, by the page's rules: an entry is undone once, an unknown one
+// is refused, and without a terminal --yes is required.
+func TestAuditAndUndoCommands(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "q.db")
+	env := func(k string) string { return map[string]string{"QQCONNECT_DB_DSN": dsn}[k] }
+	sh := func(args ...string) (int, string) {
+		var out, errb strings.Builder
+		code := run(args, env, &out, &errb)
+		return code, out.String() + errb.String()
+	}
+	available := func() int {
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var v int
+		if err := db.QueryRow("SELECT available FROM pre_common_plugin WHERE identifier='qqconnect'").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if code, out := sh("migrate"); code != 0 {
+		t.Fatalf("migrate: %d %s", code, out)
+	}
+	if code, out := sh("audit"); code != 0 || !strings.Contains(out, "no audit entries") {
+		t.Fatalf("empty audit: %d %s", code, out)
+	}
+	if code, out := sh("repair", "plugin-disable", "--yes"); code != 0 || available() != 0 {
+		t.Fatalf("repair: %d %s", code, out)
+	}
+	code, out := sh("audit")
+	if code != 0 || !strings.Contains(out, "#1") || !strings.Contains(out, "plugin-disable") || !strings.Contains(out, "cli") {
+		t.Fatalf("audit: %d %s", code, out)
+	}
+	if code, out := sh("audit", "--id", "1"); code != 0 || !strings.Contains(out, "available: 1 → 0") {
+		t.Fatalf("audit --id 1: %d %s", code, out)
+	}
+	if code, out := sh("undo", "1"); code != 2 || !strings.Contains(out, "--yes") || available() != 0 {
+		t.Fatalf("undo without a terminal or --yes: %d %s", code, out)
+	}
+	if code, out := sh("undo", "1", "--yes"); code != 0 || available() != 1 || !strings.Contains(out, "#2") {
+		t.Fatalf("undo: %d %s (available %d)", code, out, available())
+	}
+	if code, out := sh("undo", "1", "--yes"); code != 1 || !strings.Contains(out, "already undone") {
+		t.Fatalf("undo twice: %d %s", code, out)
+	}
+	if code, out := sh("undo", "99", "--yes"); code != 1 || !strings.Contains(out, "no audit entry #99") {
+		t.Fatalf("undo of an unknown entry: %d %s", code, out)
+	}
+	if code, out := sh("audit"); code != 0 || !strings.Contains(out, "undone by #2") || !strings.Contains(out, "undo of #1") {
+		t.Fatalf("audit after the undo: %d %s", code, out)
+	}
+	if code, out := sh("frobnicate"); code != 2 || !strings.Contains(out, "audit, undo") {
+		t.Fatalf("unknown command: %d %s", code, out)
+	}
+}

@@ -56,6 +56,7 @@ func newRouter(app *App) http.Handler {
 	// Discuz's memory-cached member rows (Redis or memcached), dropped after
 	// each bind and unbind; nil when out of reach or not configured.
 	svc.RowCache = newRowCache(cfg)
+	svc.SiteCharset = cfg.Charset
 	h := &plugin.Handlers{
 		Svc: svc, Render: render, PublicURL: cfg.PublicURL, CookiePath: cfg.CookiePath,
 		Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, HomePath: "/",

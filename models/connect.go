@@ -216,6 +216,9 @@ type NewMember struct {
 	IP             string
 	Binding        Binding          // UID filled in by Register
 	RegRules       *RegRuleSettings // the site's regctrl/regfloodctrl: pre_common_regip rows; nil = none
+	Port           int              // the client's port (Discuz's remoteport: common_member_status port/regport); 0 unknown
+	Aftermath      *RegAftermath    // stat count, welcome notice, userstats cache; nil = none (the demo)
+	SiteCharset    string           // the site's charset, for the userstats blob ("" = utf-8)
 }
 
 // Register creates the UCenter account, the six pre_common_member* rows with
@@ -231,6 +234,9 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 	}
 	for _, t := range six {
 		tables = append(tables, s.T.Discuz(t))
+	}
+	if n.Aftermath != nil {
+		tables = append(tables, s.regAftermathTables()...)
 	}
 	openid := strings.ToUpper(n.Binding.OpenID)
 	guest, err := Maybe(s.GuestByOpenID(ctx, openid))
@@ -261,7 +267,7 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 				"adminid": 0, "groupid": n.GroupID, "regdate": now, "emailstatus": 0, "credits": n.Credits,
 				"timeoffset": "9999", "avatarstatus": 0, "conisbind": 0},
 			"common_member_status": {"uid": uid, "regip": s.Fit(tStatus, "regip", n.IP), "lastip": s.Fit(tStatus, "lastip", n.IP), "lastvisit": now,
-				"lastactivity": now, "lastpost": 0, "lastsendmail": 0},
+				"lastactivity": now, "lastpost": 0, "lastsendmail": 0, "port": n.Port, "regport": n.Port},
 			"common_member_count": {"uid": uid},
 			"common_member_profile": {"uid": uid, "bio": "", "interest": "", "field1": "", "field2": "", "field3": "",
 				"field4": "", "field5": "", "field6": "", "field7": "", "field8": ""},
@@ -288,11 +294,26 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 		if err := s.recordRegIP(ctx, w, n.RegRules, n.IP, n.Binding.Now); err != nil {
 			return err
 		}
+		if a := n.Aftermath; a != nil {
+			if err := s.countRegistration(w, a, n.Binding.Now); err != nil {
+				return err
+			}
+			if err := s.welcome(w, a, uid, n.Username, n.Binding.Now); err != nil {
+				return err
+			}
+		}
 		tMember := s.T.Discuz("common_member")
 		if err := w.exec(nil, "UPDATE "+tMember+" SET conisbind = 1, avatarstatus = 0 WHERE uid = ?", uid); err != nil {
 			return fmt.Errorf("mark uid %d bound: %w", uid, err)
 		}
-		return s.deleteGuest(w, guest)
+		if err := s.deleteGuest(w, guest); err != nil {
+			return err
+		}
+		if n.Aftermath != nil {
+			// after the guest row is gone, as the QQ extrafile rebuilds it
+			return s.rebuildUserStats(w, n.Aftermath, n.SiteCharset, n.Binding.Now)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err

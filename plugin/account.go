@@ -166,7 +166,8 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID, use
 
 // Register creates a new forum account for the pending QQ identity, exactly
 // as Discuz's 完善账号信息 does (random password: the member logs in by QQ).
-func (s *Service) Register(ctx context.Context, pendingToken, browserID, username, email, ip string) (*models.Member, string, error) {
+// port is the client's TCP port (Discuz's remoteport), 0 when unknown.
+func (s *Service) Register(ctx context.Context, pendingToken, browserID, username, email, ip string, port int) (*models.Member, string, error) {
 	p, err := s.Pending(ctx, pendingToken, browserID)
 	if err != nil {
 		return nil, "", err
@@ -200,12 +201,13 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 	keys := []string{openidKey(p.OpenID), "username:" + strings.ToLower(username), "email:" + email}
 	err = s.withPending(ctx, p, keys, func() error {
 		var err error
-		uid, err = s.register(ctx, q, rs, p, username, email, ip)
+		uid, err = s.register(ctx, q, rs, p, username, email, ip, port)
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
+	s.forgetSyscache(ctx, models.UserStatsCacheName)
 	m, err := models.Maybe(s.Store.MemberByUID(ctx, uid))
 	if err != nil {
 		return nil, "", err
@@ -239,7 +241,7 @@ func (s *Service) checkNewAccount(ctx context.Context, q *models.QQSettings, rs 
 
 // register is the part of Register that runs under the claims: the rules
 // that depend on other rows are checked again here, then the write.
-func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models.RegRuleSettings, p *models.Pending, username, email, ip string) (int64, error) {
+func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models.RegRuleSettings, p *models.Pending, username, email, ip string, port int) (int64, error) {
 	if q.RegisterUinLimit > 0 {
 		n, err := s.Store.CountBindUIDs(ctx, p.OpenID)
 		if err != nil {
@@ -292,8 +294,12 @@ func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models
 	if err != nil {
 		return 0, err
 	}
+	after, err := s.Store.LoadRegAftermath(ctx)
+	if err != nil {
+		return 0, err
+	}
 	n := models.NewMember{Username: username, Email: email, UCPassword: ucHash, UCSalt: ucSalt,
-		MemberPassword: memberPW, IP: ip, RegRules: rs}
+		MemberPassword: memberPW, IP: ip, RegRules: rs, Port: port, Aftermath: after, SiteCharset: s.SiteCharset}
 	n.GroupID = q.NewUserGroupID
 	if q.RegVerify > 0 && q.Connect.GetString("register_regverify") != "1" {
 		n.GroupID = 8 // 等待验证会员: the site verifies new members and QQ registrations are not exempt

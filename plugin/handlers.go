@@ -219,7 +219,7 @@ func (h *Handlers) BindSubmit(c *gin.Context) {
 func (h *Handlers) RegisterSubmit(c *gin.Context) {
 	tok, _ := c.Cookie(pendingCookie)
 	username, email := c.PostForm("username"), c.PostForm("email")
-	m, ref, err := h.Svc.Register(c.Request.Context(), tok, web.BrowserID(c), username, email, c.ClientIP())
+	m, ref, err := h.Svc.Register(c.Request.Context(), tok, web.BrowserID(c), username, email, c.ClientIP(), web.ClientPort(c))
 	if err != nil {
 		var r *Refusal
 		if errors.As(err, &r) && r != ErrPendingGone && r != ErrClosed && r != ErrAppInvalid {

@@ -44,6 +44,7 @@ type Service struct {
 	Guard       *throttle.Guard // the bind password form's limits (kind "bind"); required
 	Metrics     Metrics
 	RowCache    rowcache.Invalidator // Discuz's memory-cached member rows; nil when none
+	SiteCharset string               // the site's charset (cached blobs hold its bytes); "" = utf-8
 
 	// OAuth 1.0 (cloud-era sites): the Qzone client, QQCONNECT_QQ_PROTOCOL
 	// ("auto", "oauth1", "oauth2") and the Discuz version from DISCUZ_ROOT.
@@ -60,6 +61,17 @@ func (s *Service) forgetMember(ctx context.Context, uid int64) {
 	}
 	if err := s.RowCache.InvalidateMember(ctx, uid); err != nil {
 		s.Log.Warn("could not drop Discuz's cached member rows; the forum shows the old binding until 内存清理 (全局 → 性能优化 → 内存优化)", "uid", uid, "err", err)
+	}
+}
+
+// forgetSyscache drops Discuz's memory copy of a syscache row qqconnect
+// rewrote; a failure is logged, not fatal.
+func (s *Service) forgetSyscache(ctx context.Context, cname string) {
+	if s.RowCache == nil {
+		return
+	}
+	if err := s.RowCache.InvalidateSyscache(ctx, cname); err != nil {
+		s.Log.Warn("could not drop Discuz's cached "+cname+"; the forum shows the old figures until 内存清理 (全局 → 性能优化 → 内存优化)", "err", err)
 	}
 }
 

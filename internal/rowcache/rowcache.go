@@ -19,9 +19,12 @@ import (
 	"qqconnect/internal/memcache"
 )
 
-// Invalidator forgets the cached rows of one member.
+// Invalidator forgets the cached rows of one member, and Discuz's memory
+// copy of a syscache row other than setting (userstats after a register:
+// table_common_syscache keeps it under "<memory prefix><cname>").
 type Invalidator interface {
 	InvalidateMember(ctx context.Context, uid int64) error
+	InvalidateSyscache(ctx context.Context, cname string) error
 }
 
 // None is used when Discuz has no memory cache: rows are read from the database.
@@ -29,6 +32,9 @@ type None struct{}
 
 // InvalidateMember does nothing.
 func (None) InvalidateMember(context.Context, int64) error { return nil }
+
+// InvalidateSyscache does nothing.
+func (None) InvalidateSyscache(context.Context, string) error { return nil }
 
 // timeout bounds every call to Discuz's cache server.
 const timeout = 3 * time.Second
@@ -58,6 +64,16 @@ func (r *Redis) InvalidateMember(ctx context.Context, uid int64) error {
 	return nil
 }
 
+// InvalidateSyscache deletes Discuz's memory copy of a syscache row.
+func (r *Redis) InvalidateSyscache(ctx context.Context, cname string) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := r.client.Del(ctx, r.prefix+cname).Err(); err != nil {
+		return fmt.Errorf("drop cached %s from redis: %w", cname, err)
+	}
+	return nil
+}
+
 // Close releases the connection pool.
 func (r *Redis) Close() error { return r.client.Close() }
 
@@ -83,6 +99,16 @@ func (m *Memcache) InvalidateMember(ctx context.Context, uid int64) error {
 	defer cancel()
 	if _, err := m.client.Delete(ctx, m.Keys(uid)...); err != nil {
 		return fmt.Errorf("drop cached rows of uid %d (%s): %w", uid, strings.Join(m.Keys(uid), " "), err)
+	}
+	return nil
+}
+
+// InvalidateSyscache deletes Discuz's memory copy of a syscache row.
+func (m *Memcache) InvalidateSyscache(ctx context.Context, cname string) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if _, err := m.client.Delete(ctx, m.prefix+cname); err != nil {
+		return fmt.Errorf("drop cached %s (%s): %w", cname, m.prefix+cname, err)
 	}
 	return nil
 }

@@ -135,3 +135,58 @@ func TestMemcacheInvalidateMember(t *testing.T) {
 		t.Fatalf("unreachable memcached: %v after %s", err, time.Since(start))
 	}
 }
+
+// TestInvalidateSyscache: after a registration the memory copy of the
+// userstats syscache row ("<prefix>userstats", table_common_syscache) goes,
+// on a real Redis and a real memcached; "<prefix>setting" and another
+// site's userstats stay.
+func TestInvalidateSyscache(t *testing.T) {
+	ctx := context.Background()
+	probe := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DialTimeout: 2 * time.Second})
+	defer probe.Close()
+	if err := probe.Ping(ctx).Err(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Redis on 127.0.0.1:6379 is required in CI: %v", err)
+		}
+		t.Skipf("no Redis: %v", err)
+	}
+	prefix, other := randomPrefix(t), randomPrefix(t)
+	keep := []string{prefix + "setting", other + "userstats"}
+	for _, k := range append(keep, prefix+"userstats") {
+		probe.Set(ctx, k, `a:2:{s:12:"totalmembers";i:2;s:10:"newsetuser";s:1:"a";}`, 0)
+	}
+	t.Cleanup(func() { probe.Del(context.Background(), append(keep, prefix+"userstats")...) })
+	r := NewRedis("127.0.0.1:6379", "", 0, prefix)
+	defer r.Close()
+	if err := r.InvalidateSyscache(ctx, "userstats"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := probe.Exists(ctx, prefix+"userstats").Result(); n != 0 {
+		t.Error("redis: userstats still cached")
+	}
+	for _, k := range keep {
+		if n, _ := probe.Exists(ctx, k).Result(); n != 1 {
+			t.Errorf("redis: %s was deleted", k)
+		}
+	}
+
+	srv := memcachetest.Local(t)
+	host, port := memcachetest.HostPort(t)
+	mp, mo := memcachetest.Prefix(t), memcachetest.Prefix(t)
+	mkeep := []string{mp + "setting", mo + "userstats"}
+	t.Cleanup(func() { srv.Delete(append(mkeep, mp+"userstats")...) })
+	for _, k := range append(mkeep, mp+"userstats") {
+		srv.Set(k, memcachetest.FlagsMemcachedSerialized, `a:1:{s:12:"totalmembers";i:2;}`)
+	}
+	if err := NewMemcache(host, port, mp).InvalidateSyscache(ctx, "userstats"); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Exists(mp + "userstats") {
+		t.Error("memcached: userstats still cached")
+	}
+	for _, k := range mkeep {
+		if !srv.Exists(k) {
+			t.Errorf("memcached: %s was deleted", k)
+		}
+	}
+}

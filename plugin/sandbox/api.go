@@ -309,13 +309,23 @@ func (s *Sandbox) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		writeUserInfo(w, retError{Ret: retNotLoggedIn, Msg: describe(retNotLoggedIn)})
 		return
 	}
-	base := baseURL(r) + s.prefix + "/avatar/" + openid + "/"
+	base := s.avatarBase(r) + s.prefix + "/avatar/" + openid + "/"
 	writeUserInfo(w, userInfo{
 		Nickname: id.Nickname, Gender: "男", GenderType: 1, Year: "1970",
 		Figureurl: base + "30", Figureurl1: base + "50", Figureurl2: base + "100",
 		FigureurlQQ1: base + "40", FigureurlQQ2: base + "100", FigureurlQQ: base + "100",
 		FigureurlType: "1", IsYellowVip: "0", Vip: "0", YellowVipLevel: "0", Level: "0", IsYellowYearVip: "0",
 	})
+}
+
+// avatarBase is the origin of the avatar URLs: the public origin when one
+// is configured (behind a proxy the Host header often lacks the port, and
+// the scheme is the proxy's), else what the caller used.
+func (s *Sandbox) avatarBase(r *http.Request) string {
+	if s.publicOrigin != "" {
+		return s.publicOrigin
+	}
+	return baseURL(r)
 }
 
 // baseURL is the scheme and host the caller used to reach the sandbox, so

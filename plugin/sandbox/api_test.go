@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -500,5 +501,29 @@ func TestLogsKeepSecrets(t *testing.T) {
 		if secret == "" || strings.Contains(logs, secret) {
 			t.Errorf("log contains the %s (%q)", name, secret)
 		}
+	}
+}
+
+// TestAvatarURLBehindProxy (issue 11 #8): behind a proxy whose Host header
+// lacks the port (nginx's $host) and whose scheme is its own, the avatar
+// URLs use the configured public origin, port and scheme included.
+func TestAvatarURLBehindProxy(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.sb.AddIdentity("10001", "企鹅"); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.accessToken("10001")
+	origin, ok := publicOrigin("https://bbs.example.com:8443/forum/")
+	if !ok {
+		t.Fatal("public origin refused")
+	}
+	e.sb.publicOrigin = origin
+	req := httptest.NewRequest(http.MethodGet, prefix+"/user/get_user_info?"+url.Values{"access_token": {tok}, "oauth_consumer_key": {appID}, "openid": {openid10001}}.Encode(), nil)
+	req.Host = "bbs.example.com"
+	rec := httptest.NewRecorder()
+	e.sb.ServeHTTP(rec, req)
+	info := userInfoMap(t, reply{status: rec.Code, header: rec.Header(), body: rec.Body.String()})
+	if want := "https://bbs.example.com:8443" + prefix + "/avatar/" + openid10001 + "/40"; info["figureurl_qq_1"] != want {
+		t.Fatalf("figureurl_qq_1 = %v, want %s", info["figureurl_qq_1"], want)
 	}
 }

@@ -815,7 +815,7 @@ func (s *Sandbox) handleO1UserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The OAuth 2.0 answer, field for field (TestOAuth1UserInfoMatchesOAuth2).
-	base := baseURL(r) + s.prefix + "/avatar/" + openid + "/"
+	base := s.avatarBase(r) + s.prefix + "/avatar/" + openid + "/"
 	writeUserInfo(w, userInfo{
 		Nickname: id.Nickname, Gender: "男", GenderType: 1, Year: "1970",
 		Figureurl: base + "30", Figureurl1: base + "50", Figureurl2: base + "100",

@@ -1,0 +1,220 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"qqconnect/discuz"
+)
+
+// What Discuz's register_ctl::on_register does after the member rows, which
+// a QQ registration goes through too (class_member.php; the QQ extrafile
+// member_connect_register.php runs build_cache_userstats again after it
+// has deleted the guest row): the day's register count in pre_common_stat
+// (when updatestat is on), the welcome notice (welcomemsg 1 or 3), and the
+// userstats cache (members and the newest member on the forum index).
+
+// RegAftermath is the site settings those steps read.
+type RegAftermath struct {
+	UpdateStat   bool    // pre_common_setting.updatestat
+	TimeOffset   float64 // the site's timeoffset in hours (dgmdate for a member whose timeoffset is 9999)
+	WelcomeMsg   int     // 0 none, 1 notice, 2 mail, 3 both
+	WelcomeTitle string
+	WelcomeText  string
+	SiteName     string
+	BBName       string
+	AdminEmail   string
+	MemberSplit  bool // pre_common_member_archive holds members too
+}
+
+// LoadRegAftermath reads the settings Discuz's register applies after the rows.
+func (s *Store) LoadRegAftermath(ctx context.Context) (*RegAftermath, error) {
+	m, err := s.Settings(ctx, "updatestat", "timeoffset", "welcomemsg", "welcomemsgtitle", "welcomemsgtxt",
+		"sitename", "bbname", "adminemail", "membersplit")
+	if err != nil {
+		return nil, err
+	}
+	a := &RegAftermath{
+		UpdateStat:   discuz.PHPTruthy(m["updatestat"]),
+		WelcomeTitle: m["welcomemsgtitle"], WelcomeText: m["welcomemsgtxt"],
+		SiteName: m["sitename"], BBName: m["bbname"], AdminEmail: m["adminemail"],
+		MemberSplit: discuz.PHPTruthy(m["membersplit"]),
+	}
+	a.WelcomeMsg, _ = strconv.Atoi(strings.TrimSpace(m["welcomemsg"]))
+	a.TimeOffset, _ = strconv.ParseFloat(strings.TrimSpace(m["timeoffset"]), 64)
+	return a, nil
+}
+
+// siteTime is t in the site's time zone (dgmdate with timeoffset).
+func (a *RegAftermath) siteTime(t time.Time) time.Time {
+	return t.In(time.FixedZone("site", int(a.TimeOffset*3600)))
+}
+
+// WelcomeNote is the notice text Discuz writes: replacesitevar, then
+// nl2br and ':' as &#58;, then lang()'s {actor}/{from_*} variables.
+func (a *RegAftermath) WelcomeNote(username string, uid int64, now time.Time) string {
+	st := a.siteTime(now)
+	text := strings.NewReplacer(
+		"{sitename}", a.SiteName, "{bbname}", a.BBName,
+		"{time}", fmt.Sprintf("%d-%d-%d %02d:%02d", st.Year(), st.Month(), st.Day(), st.Hour(), st.Minute()),
+		"{adminemail}", a.AdminEmail, "{username}", username, "{myname}", username,
+	).Replace(a.WelcomeText)
+	text = nl2br(strings.ReplaceAll(text, ":", "&#58;"))
+	return strings.NewReplacer(
+		"{from_id}", "0", "{from_idtype}", "welcomemsg", "{from_num}", "1",
+		"{actor}", fmt.Sprintf(`<a href="home.php?mod=space&uid=%d">%s</a>`, uid, username),
+	).Replace(text)
+}
+
+// nl2br is PHP's: "<br />" before every \r\n, \n\r, \n and \r.
+func nl2br(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\r' || c == '\n' {
+			b.WriteString("<br />")
+			b.WriteByte(c)
+			if i+1 < len(s) && (s[i+1] == '\r' || s[i+1] == '\n') && s[i+1] != c {
+				i++
+				b.WriteByte(s[i])
+			}
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// regAftermathTables are the tables the steps write, for the unit's engine check.
+func (s *Store) regAftermathTables() []string {
+	return []string{s.T.Discuz("common_stat"), s.T.Discuz("common_statuser"), s.T.Discuz("home_notification"),
+		s.T.Discuz("common_member_newprompt"), s.T.Discuz("common_syscache")}
+}
+
+// countRegistration is updatestat('register'): the day's row (in the site's
+// time zone) gets register+1, created when missing; a new day clears the
+// per-user markers of earlier days, as Discuz does.
+func (s *Store) countRegistration(w *writer, a *RegAftermath, now time.Time) error {
+	t := s.T.Discuz("common_stat")
+	if !a.UpdateStat || !s.Schema.HasTable(t) {
+		return nil
+	}
+	day, _ := strconv.Atoi(a.siteTime(now).Format("20060102"))
+	var n int64
+	if err := w.tx.Table(t).Where("daytime = ?", day).Count(&n).Error; err != nil {
+		return fmt.Errorf("read %s: %w", t, err)
+	}
+	if n > 0 {
+		return w.exec(func(db *gorm.DB) error {
+			return db.Exec("UPDATE "+t+" SET register = register - 1 WHERE daytime = ? AND register > 0", day).Error
+		}, "UPDATE "+t+" SET register = register + 1 WHERE daytime = ?", day)
+	}
+	if err := w.exec(func(db *gorm.DB) error {
+		return db.Exec("DELETE FROM "+t+" WHERE daytime = ? AND register = 1", day).Error
+	}, "INSERT INTO "+t+" (daytime, register) VALUES (?, 1) ON DUPLICATE KEY UPDATE register = register + 1", day); err != nil {
+		return fmt.Errorf("count the registration in %s: %w", t, err)
+	}
+	if su := s.T.Discuz("common_statuser"); s.Schema.HasTable(su) {
+		// earlier days' markers, which Discuz drops here too; nothing to undo
+		if err := w.exec(nil, "DELETE FROM "+su+" WHERE daytime != ?", day); err != nil {
+			return fmt.Errorf("clear %s: %w", su, err)
+		}
+	}
+	return nil
+}
+
+// welcome is notification_add($uid, 'system', $welcomemsgtxt, from_idtype
+// 'welcomemsg', system) for welcomemsg 1 and 3: the notice (category 3,
+// system), newprompt+1 and the member's newprompt counts {system: 1}. The
+// mail of welcomemsg 2 and 3 is not sent: qqconnect does not send mail.
+func (s *Store) welcome(w *writer, a *RegAftermath, uid int64, username string, now time.Time) error {
+	tn, tm, tp := s.T.Discuz("home_notification"), s.T.Discuz("common_member"), s.T.Discuz("common_member_newprompt")
+	if (a.WelcomeMsg != 1 && a.WelcomeMsg != 3) || a.WelcomeText == "" || !s.Schema.HasTable(tn) || !s.Schema.HasTable(tp) {
+		return nil
+	}
+	note := s.Fit(tn, "note", a.WelcomeNote(username, uid, now))
+	if err := w.exec(func(db *gorm.DB) error {
+		return db.Exec("DELETE FROM "+tn+" WHERE uid = ? AND from_idtype = 'welcomemsg'", uid).Error
+	}, "INSERT INTO "+tn+" (uid, type, new, authorid, author, note, dateline, from_id, from_idtype, from_num, category) VALUES (?, 'system', 1, 0, '', ?, ?, 0, 'welcomemsg', 1, 3)",
+		uid, note, now.Unix()); err != nil {
+		return fmt.Errorf("write the welcome notice of uid %d: %w", uid, err)
+	}
+	if err := w.exec(func(db *gorm.DB) error {
+		return db.Exec("UPDATE "+tm+" SET newprompt = newprompt - 1 WHERE uid = ? AND newprompt > 0", uid).Error
+	}, "UPDATE "+tm+" SET newprompt = newprompt + 1 WHERE uid = ?", uid); err != nil {
+		return fmt.Errorf("count the welcome notice of uid %d: %w", uid, err)
+	}
+	data := string(discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: &discuz.Array{Entries: []discuz.Entry{{Key: discuz.Str("system"), Val: discuz.Int(1)}}}}))
+	if err := w.exec(func(db *gorm.DB) error {
+		return db.Exec("DELETE FROM "+tp+" WHERE uid = ?", uid).Error
+	}, "INSERT INTO "+tp+" (uid, data) VALUES (?, ?)", uid, data); err != nil {
+		return fmt.Errorf("write the newprompt of uid %d: %w", uid, err)
+	}
+	return nil
+}
+
+// UserStatsCacheName is the syscache row (and memory key) of build_cache_userstats.
+const UserStatsCacheName = "userstats"
+
+// rebuildUserStats is build_cache_userstats(): totalmembers =
+// count(common_member) (+ the archive when membersplit is on) + count(the
+// QQ guest rows), as table_common_member::count() adds them; newsetuser =
+// the username of the highest uid; saved as the serialized array row.
+func (s *Store) rebuildUserStats(w *writer, a *RegAftermath, charset string, now time.Time) error {
+	tc := s.T.Discuz("common_syscache")
+	var total, n int64
+	if err := w.tx.Table(s.T.Discuz("common_member")).Count(&total).Error; err != nil {
+		return fmt.Errorf("count members: %w", err)
+	}
+	if arch := s.T.Discuz("common_member_archive"); a.MemberSplit && s.Schema.HasTable(arch) {
+		if err := w.tx.Table(arch).Count(&n).Error; err != nil {
+			return fmt.Errorf("count archived members: %w", err)
+		}
+		total += n
+	}
+	if err := w.tx.Table(s.T.Discuz("common_connect_guest")).Count(&n).Error; err != nil {
+		return fmt.Errorf("count QQ guests: %w", err)
+	}
+	total += n
+	var newest []string
+	if err := w.tx.Table(s.T.Discuz("common_member")).Order("uid DESC").Limit(1).Pluck("username", &newest).Error; err != nil {
+		return fmt.Errorf("read the newest member: %w", err)
+	}
+	name := ""
+	if len(newest) > 0 {
+		name = newest[0]
+	}
+	// The blob holds the site's bytes, as PHP serialized them.
+	siteName, err := discuz.ToCharset(name, charset)
+	if err != nil {
+		siteName = name
+	}
+	stats := &discuz.Array{}
+	stats.Set("totalmembers", discuz.Int(total))
+	stats.Set("newsetuser", discuz.Str(siteName))
+	data := discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: stats})
+
+	var old struct {
+		Ctype    int
+		Dateline int64
+		Data     []byte
+	}
+	err = w.tx.Raw("SELECT ctype, dateline, data FROM "+tc+" WHERE cname = ?", UserStatsCacheName).Row().Scan(&old.Ctype, &old.Dateline, &old.Data)
+	had := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read the userstats cache: %w", err)
+	}
+	return w.exec(func(db *gorm.DB) error {
+		if !had {
+			return db.Exec("DELETE FROM "+tc+" WHERE cname = ?", UserStatsCacheName).Error
+		}
+		return db.Exec("REPLACE INTO "+tc+" (cname, ctype, dateline, data) VALUES (?, ?, ?, ?)", UserStatsCacheName, old.Ctype, old.Dateline, old.Data).Error
+	}, "REPLACE INTO "+tc+" (cname, ctype, dateline, data) VALUES (?, 1, ?, ?)", UserStatsCacheName, now.Unix(), data)
+}
