@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -16,7 +15,6 @@ import (
 
 	"qqconnect/admin/doctor"
 	"qqconnect/discuz"
-	"qqconnect/internal/config"
 	"qqconnect/internal/testdb"
 	"qqconnect/plugin/sandbox"
 )
@@ -158,46 +156,4 @@ func discuzRootFor(t *testing.T, db *testdb.DB, charset, ucenter string) string 
 		}
 	}
 	return root
-}
-
-// TestLocalhostIsTheSocket (issue 11 #6): dbhost 'localhost' is reached the
-// way PHP's mysqli reaches it, over the Unix socket, so a forum account
-// that works only there works for qqconnect; a socket that is not there is
-// named in the start-up error.
-func TestLocalhostIsTheSocket(t *testing.T) {
-	db := testdb.New(t, testdb.X35)
-	if _, addr, _ := discuz.HostAddr("localhost", func(p string) bool { fi, err := os.Stat(p); return err == nil && fi.Mode()&os.ModeSocket != 0 }); !strings.HasPrefix(addr, "/") {
-		testdb.Unavailable(t, "no MySQL socket where PHP looks (%s)", strings.Join(discuz.PHPSockets, ", "))
-	}
-	root := t.TempDir()
-	os.MkdirAll(filepath.Join(root, "config"), 0o755)
-	global := func(host string) {
-		body := "<?php\n$_config['db'][1]['dbhost'] = '" + host + "';\n$_config['db'][1]['dbuser'] = 'root';\n$_config['db'][1]['dbpw'] = '';\n" +
-			"$_config['db'][1]['dbcharset'] = 'utf8mb4';\n$_config['db'][1]['dbname'] = '" + db.Name + "';\n$_config['db'][1]['tablepre'] = 'pre_';\n" +
-			"$_config['security']['authkey'] = 'sockauthkey';\n"
-		if err := os.WriteFile(filepath.Join(root, "config", "config_global.php"), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	global("localhost")
-	s := newTestSiteOn(t, db, map[string]string{"QQCONNECT_DISCUZ_ROOT": root, "QQCONNECT_DB_DSN": ""}, nil)
-	dc, err := mysql.ParseDSN(s.Cfg.DBDSN)
-	if err != nil || dc.Net != "unix" {
-		t.Fatalf("dbhost 'localhost' reached over %v (%v), want the Unix socket", dc, err)
-	}
-	var host string
-	if err := s.App.Store.DB.Raw("SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()").Scan(&host).Error; err != nil || host != "localhost" {
-		t.Fatalf("connection host %q (%v), want localhost (the socket)", host, err)
-	}
-	// A socket path that does not exist: the error names it.
-	global("localhost:/nonexistent/mysqld.sock")
-	cfg, _, err := config.Load(nil, func(k string) string {
-		return map[string]string{"QQCONNECT_DISCUZ_ROOT": root, "QQCONNECT_PUBLIC_URL": "http://127.0.0.1:1"}[k]
-	}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := openApp(t.Context(), cfg, testLogger(t), false); err == nil || !strings.Contains(err.Error(), "/nonexistent/mysqld.sock") || !strings.Contains(err.Error(), "dbhost") {
-		t.Fatalf("start-up error %v does not name the socket", err)
-	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"qqconnect/admin/doctor"
 	"qqconnect/internal/config"
+	"qqconnect/internal/web"
 )
 
 // doctorEnv builds the doctor's environment from the configuration; store
@@ -33,6 +34,7 @@ func doctorEnv(cfg *config.Config, app *App, dbErr error) *doctor.Env {
 		DBDriver:            cfg.DBDriver,
 		UCHost:              cfg.UCHost,
 		TrustedProxies:      cfg.TrustedProxy,
+		InstanceProof:       func(nonce string) string { return web.InstanceProof(cfg.Authkey, nonce) },
 		TrustedProxyDefault: cfg.TrustedProxyDefault,
 	}
 	if app != nil {

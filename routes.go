@@ -33,7 +33,7 @@ func newRouter(app *App) http.Handler {
 	if err := r.SetTrustedProxies(cfg.TrustedProxy); err != nil {
 		app.Log.Error("trusted proxies", "err", err)
 	}
-	r.Use((&web.ProxyNotice{Record: app.Store.SetMeta, Log: app.Log}).Middleware())
+	r.Use((&web.ProxyNotice{Record: app.Store.SetMeta, Log: app.Log}).Middleware(), web.Proof(cfg.Authkey))
 	r.Use(sessions.Sessions(web.SessionName, web.NewSessionStore(cfg.Authkey, cfg.CookiePath, cfg.HTTPS())))
 
 	render, err := web.NewRenderer(templates.FS, app.Log, "_*.html", "connect_*.html", "forum_*.html", "admin_*.html")

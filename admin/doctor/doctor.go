@@ -99,6 +99,9 @@ type Env struct {
 	Protocol      string // QQCONNECT_QQ_PROTOCOL: "auto" (default), "oauth2" or "oauth1"
 	DBDriver      string // QQCONNECT_DB_DRIVER; "" = Store.Dialect (unknown without a Store)
 	UCHost        string // UC_DBHOST when UCenter is on another MySQL server
+	// InstanceProof answers a nonce as this forum's qqconnect does
+	// (web.InstanceProof with the authkey); nil: the public_url check skips.
+	InstanceProof func(nonce string) string
 	// TrustedProxies is QQCONNECT_TRUSTED_PROXIES as in effect; Default
 	// says it is the loopback default.
 	TrustedProxies      []string
@@ -191,6 +194,7 @@ var checks = []check{
 	{"redirect_uri", "回调地址", "OAuth redirect_uri", checkRedirectURI},
 	{"sandbox", "QQ登录沙箱", "QQ login sandbox", checkSandbox},
 	{"trusted_proxies", "反向代理", "Trusted proxies", checkTrustedProxies},
+	{"public_url", "论坛地址能否到达qqconnect", "qqconnect reachable through the forum", checkPublicURL},
 	{"memory_cache", "内存缓存", "Discuz memory cache", checkMemoryCache},
 	{"setting_cache_age", "设置缓存是否过期", "Setting cache age", checkSettingCacheAge},
 	{"bindings", "QQ绑定数据", "QQ bindings", checkBindings},
