@@ -30,6 +30,7 @@ type App struct {
 	Metrics *Metrics
 	Sandbox *sandbox.Sandbox
 	Demo    *models.DemoAccounts // set only on the first standalone start
+	Live    *liveConfig          // config_global.php as it is now (memory cache settings)
 }
 
 // Close releases the database.
@@ -64,7 +65,7 @@ func openAppWith(ctx context.Context, cfg *config.Config, log *slog.Logger, migr
 		}
 		return nil, err
 	}
-	app := &App{Cfg: cfg, Store: store, Log: log, Metrics: NewMetrics()}
+	app := &App{Cfg: cfg, Store: store, Log: log, Metrics: NewMetrics(), Live: newLiveConfig(cfg, log)}
 	fail := func(err error) (*App, error) {
 		_ = store.Close()
 		return nil, err

@@ -24,6 +24,14 @@ import (
 // Discuz's Redis or memcached memory cache is cleared after each change
 // when configured; in-process memory caches and the file cache cannot be,
 // and the plans say so (newSettingCache).
+// liveRepairer is newRepairer for the running service: its cache
+// invalidator follows config_global.php (liveConfig).
+func liveRepairer(app *App) *repair.Repairer {
+	r := newRepairer(app)
+	r.Cache = liveSetting{app.Live}
+	return r
+}
+
 func newRepairer(app *App) *repair.Repairer {
 	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: newSettingCache(app.Cfg), Now: time.Now, Log: app.Log, Charset: app.Cfg.Charset}
 }

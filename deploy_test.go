@@ -1,17 +1,23 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/redis/go-redis/v9"
 
 	"qqconnect/admin/doctor"
+	"qqconnect/admin/repair"
 	"qqconnect/discuz"
 	"qqconnect/internal/config"
 	"qqconnect/internal/testdb"
@@ -99,5 +105,87 @@ func TestDoctorPublicURL(t *testing.T) {
 	env.PublicURL = other.URL
 	if c := check(env); c.Status != doctor.Fail {
 		t.Fatalf("another forum's qqconnect answering: %+v", c)
+	}
+}
+
+// TestConfigGlobalFollowed (issue 11 #4): turning on Redis as Discuz's
+// memory cache in config_global.php while qqconnect runs takes effect
+// without a restart: the next unbind drops the member's cached rows, the
+// next repair the cached setting, and the doctor reports the file as it is
+// now. SIGHUP re-reads it at once.
+func TestConfigGlobalFollowed(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DialTimeout: 2 * time.Second})
+	defer rdb.Close()
+	if err := rdb.Ping(t.Context()).Err(); err != nil {
+		testdb.Unavailable(t, "Redis on 127.0.0.1:6379: %v", err)
+	}
+	db := testdb.New(t, testdb.X35)
+	db.LoadFile(t, filepath.Join(testdb.SharedDir(t), "discuz", "x3.5", "fixtures", "x35-qqconnect-on-syscache.sql"))
+	root := discuzRootFor(t, db, "utf8mb4", "define('UC_CONNECT', 'mysql');\n")
+	globalPath := filepath.Join(root, "config", "config_global.php")
+	s := newTestSiteOn(t, db, map[string]string{"QQCONNECT_DISCUZ_ROOT": root, "QQCONNECT_DB_DSN": ""}, nil)
+	if s.Cfg.MemoryBackend != "" {
+		t.Fatalf("memory backend %q at start, want none", s.Cfg.MemoryBackend)
+	}
+	b := s.browser()
+	b.qqLogin("95001", "/")
+	if resp, body := b.post(bindPath, "/connect/qq/register", url.Values{"username": {"liveuser"}, "email": {"live@example.com"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("register: %d %.300s", resp.StatusCode, body)
+	}
+	uid := b.discuzLogin()
+
+	// The admin turns Redis on.
+	turnOn := func(prefix string) {
+		t.Helper()
+		orig, err := os.ReadFile(globalPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := strings.Split(string(orig), "$_config['memory']")[0]
+		src += "$_config['memory']['prefix'] = '" + prefix + "';\n$_config['memory']['redis']['server'] = '127.0.0.1';\n$_config['memory']['redis']['port'] = 6379;\n"
+		if err := os.WriteFile(globalPath, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(2 * time.Second)
+		os.Chtimes(globalPath, later, later)
+	}
+	prefix := "qqcLive" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36) + "_"
+	turnOn(prefix)
+	keys := append(discuz.MemberRowKeys(prefix, uid), prefix+"setting")
+	for _, k := range keys {
+		rdb.Set(t.Context(), k, "a:0:{}", time.Minute)
+	}
+	t.Cleanup(func() { rdb.Del(context.Background(), keys...) })
+	time.Sleep(1100 * time.Millisecond) // the file is looked at once a second
+
+	if resp, body := b.post("/connect/qq/unbind", "/connect/qq/unbind", url.Values{"newpassword1": {"live-pw-1"}, "newpassword2": {"live-pw-1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unbind: %d %.300s", resp.StatusCode, body)
+	}
+	for _, k := range discuz.MemberRowKeys(prefix, uid) {
+		if n, _ := rdb.Exists(t.Context(), k).Result(); n != 0 {
+			t.Errorf("%s still cached after the unbind: the new memory cache was not followed", k)
+		}
+	}
+	if _, _, err := liveRepairer(s.App).Apply(t.Context(), repair.PluginDisable, repair.Args{}, cliActor()); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := rdb.Exists(t.Context(), prefix+"setting").Result(); n != 0 {
+		t.Error("the cached setting survived plugin-disable")
+	}
+	cur, _, _ := s.App.Live.current()
+	env := doctorEnv(cur, s.App, nil)
+	env.ConfigRead = s.App.Live.ReadNote()
+	for _, c := range doctor.Run(t.Context(), env).Checks {
+		if c.ID == "memory_cache" && (!strings.Contains(c.Detail, "redis") || !strings.Contains(c.Detail, globalPath)) {
+			t.Errorf("doctor memory_cache after the change: %+v", c)
+		}
+	}
+
+	// SIGHUP: the next prefix at once, without waiting for the look.
+	prefix2 := prefix + "b_"
+	turnOn(prefix2)
+	s.App.Live.Reload()
+	if cur, _, _ := s.App.Live.current(); memoryPrefix(cur) != prefix2 {
+		t.Fatalf("after Reload the prefix is %q, want %q", memoryPrefix(cur), prefix2)
 	}
 }

@@ -107,6 +107,20 @@ func serve(ctx context.Context, app *App, log *slog.Logger) int {
 			return 1
 		}
 	}
+	// SIGHUP re-reads config_global.php (liveConfig), as a changed file does.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				app.Live.Reload()
+			}
+		}
+	}()
 	return serveListeners(ctx, app, log, ln, mln)
 }
 

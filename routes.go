@@ -55,7 +55,7 @@ func newRouter(app *App) http.Handler {
 	}
 	// Discuz's memory-cached member rows (Redis or memcached), dropped after
 	// each bind and unbind; nil when out of reach or not configured.
-	svc.RowCache = newRowCache(cfg)
+	svc.RowCache = liveRows{app.Live}
 	svc.SiteCharset = cfg.Charset
 	h := &plugin.Handlers{
 		Svc: svc, Render: render, PublicURL: cfg.PublicURL, CookiePath: cfg.CookiePath,
@@ -111,9 +111,14 @@ func newRouter(app *App) http.Handler {
 	}
 
 	adm := &admin.Admin{
-		Store: app.Store, Render: render, Repair: newRepairer(app), Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, Log: app.Log,
+		Store: app.Store, Render: render, Repair: liveRepairer(app), Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, Log: app.Log,
 		Guard:  &throttle.Guard{Store: app.Store, Kind: "admin", Log: app.Log},
-		Doctor: func(ctx context.Context) doctor.Report { return doctor.Run(ctx, doctorEnv(cfg, app, nil)) },
+		Doctor: func(ctx context.Context) doctor.Report {
+			cur, _, _ := app.Live.current() // the doctor reports config_global.php as it is now
+			env := doctorEnv(cur, app, nil)
+			env.ConfigRead = app.Live.ReadNote()
+			return doctor.Run(ctx, env)
+		},
 		Info:   admin.SiteInfo{PublicURL: cfg.PublicURL, RedirectURI: cfg.RedirectURI(), DiscuzVersion: cfg.DiscuzVersion, Driver: cfg.DBDriver},
 	}
 	r.GET("/admin", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/admin/") })

@@ -78,6 +78,14 @@ func (v memView) unreachable() string {
 // ---- memory_cache --------------------------------------------------------
 
 func checkMemoryCache(ctx context.Context, r *runner) Result {
+	res := memoryCacheResult(ctx, r)
+	if r.env.ConfigRead != "" {
+		res.Detail += " (settings from " + r.env.ConfigRead + ")"
+	}
+	return res
+}
+
+func memoryCacheResult(ctx context.Context, r *runner) Result {
 	e := r.env
 	v := e.memView()
 	fallbacks := ""

@@ -99,6 +99,8 @@ type Env struct {
 	Protocol      string // QQCONNECT_QQ_PROTOCOL: "auto" (default), "oauth2" or "oauth1"
 	DBDriver      string // QQCONNECT_DB_DRIVER; "" = Store.Dialect (unknown without a Store)
 	UCHost        string // UC_DBHOST when UCenter is on another MySQL server
+	// ConfigRead names the config_global.php read and when ("" = none).
+	ConfigRead string
 	// InstanceProof answers a nonce as this forum's qqconnect does
 	// (web.InstanceProof with the authkey); nil: the public_url check skips.
 	InstanceProof func(nonce string) string

@@ -477,3 +477,33 @@ func (c *Config) readMemory(g *discuz.GlobalConfig) {
 		}
 	}
 }
+
+// GlobalConfigPath is config_global.php under DISCUZ_ROOT ("" without one).
+func (c *Config) GlobalConfigPath() string {
+	if c.DiscuzRoot == "" {
+		return ""
+	}
+	return filepath.Join(c.DiscuzRoot, "config", "config_global.php")
+}
+
+// RereadMemory returns a copy of c with what config_global.php configures
+// for Discuz's memory and file cache read again: the part qqconnect takes
+// without a restart (database, authkey and cookies need one). A variable
+// that overrode the file at start-up is not involved: no variable sets
+// these.
+func (c *Config) RereadMemory() (*Config, error) {
+	path := c.GlobalConfigPath()
+	if path == "" {
+		return c, nil
+	}
+	g, err := discuz.ReadConfigGlobal(path)
+	if err != nil {
+		return nil, err
+	}
+	cp := *c
+	cp.MemoryPrefix, cp.CacheType, cp.MemoryBackend = "", "", ""
+	cp.MemoryRedis, cp.MemoryRedisPW, cp.MemoryRedisDB = "", "", 0
+	cp.MemoryMemcache, cp.MemoryMemcachePort, cp.MemoryOther = "", 0, nil
+	cp.readMemory(g)
+	return &cp, nil
+}
