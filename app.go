@@ -40,6 +40,13 @@ func (a *App) Close() {
 	}
 }
 
+// dbUnreachableError is a database (or UCenter's server) that did not
+// answer: serve waits for it; every other start-up error is final.
+type dbUnreachableError struct{ err error }
+
+func (e *dbUnreachableError) Error() string { return e.err.Error() }
+func (e *dbUnreachableError) Unwrap() error { return e.err }
+
 // openApp opens the database, applies qqconnect's own migrations, and in
 // standalone mode builds and seeds the demo forum.
 func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*App, error) {
@@ -61,9 +68,9 @@ func openAppWith(ctx context.Context, cfg *config.Config, log *slog.Logger, migr
 	store, err := models.Open(ctx, cfg.DBDriver, cfg.DBDSN, tables, log)
 	if err != nil {
 		if cfg.DBNote != "" && cfg.DBDriver == "mysql" {
-			return nil, fmt.Errorf("%w (config_global.php %s)", err, cfg.DBNote)
+			err = fmt.Errorf("%w (config_global.php %s)", err, cfg.DBNote)
 		}
-		return nil, err
+		return nil, &dbUnreachableError{err}
 	}
 	app := &App{Cfg: cfg, Store: store, Log: log, Metrics: NewMetrics(), Live: newLiveConfig(cfg, log)}
 	fail := func(err error) (*App, error) {
@@ -72,7 +79,7 @@ func openAppWith(ctx context.Context, cfg *config.Config, log *slog.Logger, migr
 	}
 	if cfg.UCDSN != "" {
 		if err := store.OpenUCenter(ctx, cfg.UCDSN, log); err != nil {
-			return fail(fmt.Errorf("config_ucenter.php UC_DBHOST=%s: %w", cfg.UCHost, err))
+			return fail(&dbUnreachableError{fmt.Errorf("config_ucenter.php UC_DBHOST=%s: %w", cfg.UCHost, err)})
 		}
 	}
 	sqlDB, err := store.DB.DB()

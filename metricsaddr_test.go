@@ -69,7 +69,16 @@ func TestMetricsListener(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
-	go func() { done <- serveListeners(ctx, app, quietLogger(io.Discard), ln, mln) }()
+	go func() { done <- serveOnListeners(ctx, app.Cfg, quietLogger(io.Discard), io.Discard, ln, mln) }()
+	// The listeners answer at once; the app once its database is open.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if status, _ := getBody(t, mainURL+"/readyz"); status == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not ready after 10 s")
+		}
+	}
 
 	for _, c := range []struct {
 		url    string

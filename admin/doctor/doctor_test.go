@@ -78,8 +78,8 @@ func TestRunWithoutDatabase(t *testing.T) {
 	if got := ids(rep); !slices.Equal(got, wantIDs) {
 		t.Fatalf("order %v, want %v", got, wantIDs)
 	}
-	if len(wantIDs) != 23 {
-		t.Errorf("%d checks, want 23", len(wantIDs))
+	if len(wantIDs) != 24 {
+		t.Errorf("%d checks, want 24", len(wantIDs))
 	}
 	by := map[string]Result{}
 	for _, c := range rep.Checks {
