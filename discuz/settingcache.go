@@ -127,23 +127,40 @@ func PatchPluginOff(setting *Array) (*QQConnectFragments, error) {
 // returns ErrUnknownPluginVersion. On error the array is not changed.
 // Running it twice gives the same bytes.
 func PatchPluginOn(setting *Array, connect *Array, version string, saved *QQConnectFragments) error {
+	return PatchPluginOnOrdered(setting, connect, version, saved, nil)
+}
+
+// PatchPluginOnOrdered is PatchPluginOn with the keys of the hook arrays in
+// the order Discuz's own 启用 leaves them (order: NewPluginOrder of the
+// site's plugins; nil leaves qqconnect's new keys at the end).
+func PatchPluginOnOrdered(setting *Array, connect *Array, version string, saved *QQConnectFragments, order PluginOrder) error {
+	frags, err := patchPluginOn(setting, connect, version, saved)
+	if err != nil {
+		return err
+	}
+	order.sortHooks(setting, frags)
+	return nil
+}
+
+// patchPluginOn does PatchPluginOn and returns the fragments it used.
+func patchPluginOn(setting *Array, connect *Array, version string, saved *QQConnectFragments) (*QQConnectFragments, error) {
 	switch {
 	case setting == nil:
-		return errors.New("discuz: PatchPluginOn: nil setting array")
+		return nil, errors.New("discuz: PatchPluginOn: nil setting array")
 	case connect == nil:
-		return errors.New("discuz: PatchPluginOn: nil connect array")
+		return nil, errors.New("discuz: PatchPluginOn: nil connect array")
 	case version == "":
-		return errors.New("discuz: PatchPluginOn: empty plugin version")
+		return nil, errors.New("discuz: PatchPluginOn: empty plugin version")
 	}
 	frags := saved
 	if saved == nil || len(saved.Hooks) == 0 || saved.HasVersion && saved.Version.String() != version {
 		if version != QQConnectKnownVersion {
-			return ErrUnknownPluginVersion
+			return nil, ErrUnknownPluginVersion
 		}
 		frags = DefaultQQConnectFragments()
 	}
 	if err := frags.scValidate(); err != nil {
-		return fmt.Errorf("discuz: PatchPluginOn: saved fragments: %w", err)
+		return nil, fmt.Errorf("discuz: PatchPluginOn: saved fragments: %w", err)
 	}
 	spacecp := frags.Spacecp
 	if !frags.HasSpacecp {
@@ -165,7 +182,7 @@ func PatchPluginOn(setting *Array, connect *Array, version string, saved *QQConn
 
 	scSyncHooks(setting, frags.Hooks)
 	setting.Set("connect", scClone(Value{Kind: KindArray, Arr: connect}))
-	return nil
+	return frags, nil
 }
 
 // SetTopLevel sets a top-level key of the setting array in place; a new key

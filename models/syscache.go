@@ -188,6 +188,24 @@ func (s *Store) PluginIn(ctx context.Context, tx *gorm.DB, identifier string) (*
 	return &p, nil
 }
 
+// PluginRanks lists the plugins as Discuz's cache builder needs them to
+// order its hook arrays (discuz.NewPluginOrder).
+func (s *Store) PluginRanks(ctx context.Context, tx *gorm.DB) ([]discuz.PluginRank, error) {
+	var rows []struct {
+		Identifier string
+		PluginID   int64 `gorm:"column:pluginid"`
+		Available  int
+	}
+	if err := s.txOr(ctx, tx).Table(s.T.Discuz("common_plugin")).Select("identifier, pluginid, available").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read the plugin list: %w", err)
+	}
+	out := make([]discuz.PluginRank, len(rows))
+	for i, r := range rows {
+		out[i] = discuz.PluginRank{Identifier: r.Identifier, PluginID: r.PluginID, Available: r.Available == 1}
+	}
+	return out, nil
+}
+
 // SetPluginAvailable sets pre_common_plugin.available (0 or 1) of one
 // plugin; ErrNotFound when the plugin is not installed.
 func (s *Store) SetPluginAvailable(ctx context.Context, tx *gorm.DB, identifier string, available int) error {

@@ -454,7 +454,11 @@ func (b *builder) turnOn(p *models.Plugin) error {
 			return nil
 		}
 	}
-	err = discuz.PatchPluginOn(b.cache, connect, p.Version, saved)
+	ranks, err := b.s.PluginRanks(b.ctx, b.tx)
+	if err != nil {
+		return err
+	}
+	err = discuz.PatchPluginOnOrdered(b.cache, connect, p.Version, saved, discuz.NewPluginOrder(ranks))
 	if errors.Is(err, discuz.ErrUnknownPluginVersion) || (err != nil && p.Version == "") {
 		b.warns = append(b.warns, fmt.Sprintf("已安装的 qqconnect 版本为 %s，qqconnect 不知道它的挂载点，setting 缓存未改动：请在 Discuz 后台运行 工具 → 更新缓存，由 Discuz 自己重建开启状态 / "+
 			"the installed qqconnect version is %s, whose hook fragments qqconnect does not know, so the setting cache was left alone: run 工具 → 更新缓存 in Discuz's admin panel and Discuz rebuilds the enabled state itself",

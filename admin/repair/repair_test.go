@@ -703,3 +703,23 @@ func TestSettingCacheOnGBKAndBig5(t *testing.T) {
 		})
 	}
 }
+
+// TestEnableInDiscuzOrder (issue 11 #8): plugin-enable on the OFF fixture,
+// with no fragments saved, leaves the hook arrays and plugins byte for
+// byte as Discuz's own 启用 did (the ON fixture), key order included.
+func TestEnableInDiscuzOrder(t *testing.T) {
+	s := newSite(t, testdb.X35)
+	s.D.Exec(t, "UPDATE pre_common_plugin SET available = 0 WHERE identifier = 'qqconnect'")
+	s.setBlob(fixtureSetting(t, "off"))
+	if _, _, err := s.R.Apply(context.Background(), repair.PluginEnable, repair.Args{}, cli); err != nil {
+		t.Fatal(err)
+	}
+	got, want := mustArray(t, s.blob()), mustArray(t, fixtureSetting(t, "on"))
+	for _, k := range []string{"hookscript", "hookscriptmobile", "plugins"} {
+		g, _ := got.Get(k)
+		w, _ := want.Get(k)
+		if !bytes.Equal(discuz.Serialize(g), discuz.Serialize(w)) {
+			t.Errorf("%s differs from Discuz's own 启用", k)
+		}
+	}
+}
