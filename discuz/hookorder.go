@@ -43,7 +43,6 @@ func NewPluginOrder(plugins []PluginRank) PluginOrder {
 	return o
 }
 
-
 // creator is the rank of the first plugin Discuz builds that contributes
 // to v (module/adminid keys, hook pairs ['plugin', method]); -1 when none
 // is known, which keeps v where it is.
@@ -96,7 +95,9 @@ func (o PluginOrder) sortHooks(setting *Array, frags *QQConnectFragments) {
 		o.sortLevel(scChild(setting, root), frags, []string{root})
 	}
 	if v := scChild(scChild(setting, "plugins"), "version"); v != nil {
-		sort.SliceStable(v.Entries, func(i, j int) bool { return o.rankOf(keyString(v.Entries[i].Key)) < o.rankOf(keyString(v.Entries[j].Key)) })
+		sort.SliceStable(v.Entries, func(i, j int) bool {
+			return o.rankOf(keyString(v.Entries[i].Key)) < o.rankOf(keyString(v.Entries[j].Key))
+		})
 	}
 	if o[scPluginID] == 0 {
 		if f := scChild(scChild(setting, "plugins"), "func"); f != nil {
@@ -180,7 +181,9 @@ func (o PluginOrder) sortLevel(a *Array, frags *QQConnectFragments, path []strin
 		k := keyString(e.Key)
 		if len(path) == 3 && (k == "module" || k == "adminid") {
 			if m := scArr(e.Val); m != nil {
-				sort.SliceStable(m.Entries, func(i, j int) bool { return o.rankOf(keyString(m.Entries[i].Key)) < o.rankOf(keyString(m.Entries[j].Key)) })
+				sort.SliceStable(m.Entries, func(i, j int) bool {
+					return o.rankOf(keyString(m.Entries[i].Key)) < o.rankOf(keyString(m.Entries[j].Key))
+				})
 			}
 			ks[i] = keyed{e, -1, i} // Discuz writes them first in every entry
 			continue
