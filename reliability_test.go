@@ -219,3 +219,70 @@ func TestDatabaseRestartMidBurst(t *testing.T) {
 		})
 	}
 }
+
+// TestTwoInstances (issue 11, reliability): two qqconnect instances on one
+// forum database, as behind one proxy upstream: a QQ login started on one
+// completes on the other, in both directions, and their janitors purge the
+// same tables at the same time as logins run, without an error.
+func TestTwoInstances(t *testing.T) {
+	s := newTestSite(t, testdb.X35, nil)
+	second := s.secondInstance()
+	cfg := *s.Cfg
+	other, err := openApp(context.Background(), &cfg, s.log, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(other.Close)
+
+	// A member bound through instance A.
+	b := s.browser()
+	b.qqLogin("89001", "/")
+	if resp, body := b.post(bindPath, "/connect/qq/register", url.Values{"username": {"twoinst"}, "email": {"twoinst@example.com"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("register: %d %.300s", resp.StatusCode, body)
+	}
+	uid := b.discuzLogin()
+
+	// Janitors of both instances, all the time, while the logins below run.
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for _, app := range []*App{s.App, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				if _, err := app.Store.PurgeExpired(ctx, time.Now().Add(time.Hour)); err != nil && ctx.Err() == nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for i, dir := range [][2]string{{s.URL, second}, {second, s.URL}, {s.URL, second}, {second, s.URL}} {
+		nb := s.browser()
+		nb.url = dir[0]
+		resp, _ := nb.get("/connect/qq/login?referer=" + url.QueryEscape("/forum.php"))
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusFound || err != nil {
+			t.Fatalf("login %d on %s: %d", i, dir[0], resp.StatusCode)
+		}
+		q := loc.Query()
+		code, err := s.QQ.Authorize(context.Background(), q.Get("client_id"), q.Get("redirect_uri"), q.Get("state"), "89001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb, _ := url.Parse(q.Get("redirect_uri") + "?code=" + url.QueryEscape(code) + "&state=" + url.QueryEscape(q.Get("state")))
+		resp, body := nb.get(dir[1] + cb.RequestURI()) // the callback lands on the other instance
+		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/forum.php" {
+			t.Fatalf("login %d started on %s, callback on %s: %d %q %.300s", i, dir[0], dir[1], resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+		if got := nb.discuzLogin(); got != uid {
+			t.Fatalf("login %d: logged in as uid %d, want %d", i, got, uid)
+		}
+	}
+	stop()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("janitor: %v", err)
+	}
+}
