@@ -2,6 +2,8 @@ package discuz
 
 import (
 	"bytes"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -38,5 +40,39 @@ func TestPluginOnInDiscuzOrder(t *testing.T) {
 	}
 	if d := diff(unordered); len(d) == 0 {
 		t.Fatal("without the order the result should differ (the test would prove nothing)")
+	}
+}
+
+// TestPatchAdminMenu: qqconnect's entry (pluginid 2) goes after the system
+// plugins' block and after plugins with a higher pluginid, before lower
+// ones; off takes exactly it out; on twice is on once.
+func TestPatchAdminMenu(t *testing.T) {
+	entry := func(pid, name string) string {
+		return `a:3:{s:3:"url";s:` + strconv.Itoa(len("plugins&operation=config&do="+pid)) + `:"plugins&operation=config&do=` + pid +
+			`";s:6:"action";s:` + strconv.Itoa(len("plugins_config_"+pid)) + `:"plugins_config_` + pid + `";s:4:"name";s:` + strconv.Itoa(len(name)) + `:"` + name + `";}`
+	}
+	sys := func(sub string) string { return `a:2:{s:4:"name";s:14:"plugins_system";s:3:"sub";i:` + sub + `;}` }
+	list := func(items ...string) string {
+		var b strings.Builder
+		b.WriteString("a:" + strconv.Itoa(len(items)) + ":{")
+		for i, it := range items {
+			b.WriteString("i:" + strconv.Itoa(i) + ";" + it)
+		}
+		return b.String() + "}"
+	}
+	off := list(sys("1"), entry("1", "mobile"), sys("2"), entry("5", "Five"), entry("1", "One"))
+	on := list(sys("1"), entry("1", "mobile"), sys("2"), entry("5", "Five"), entry("2", "QQ互联"), entry("1", "One"))
+	m, err := UnserializeArray([]byte(off))
+	if err != nil {
+		t.Fatal(err)
+	}
+	PatchAdminMenu(m, 2, "QQ互联", true)
+	PatchAdminMenu(m, 2, "QQ互联", true)
+	if got := string(Serialize(Value{Kind: KindArray, Arr: m})); got != on {
+		t.Fatalf("on:\n%s\nwant\n%s", got, on)
+	}
+	PatchAdminMenu(m, 2, "QQ互联", false)
+	if got := string(Serialize(Value{Kind: KindArray, Arr: m})); got != off {
+		t.Fatalf("off:\n%s\nwant\n%s", got, off)
 	}
 }

@@ -371,3 +371,36 @@ func (s *Store) ClearUndone(ctx context.Context, tx *gorm.DB, id int64) error {
 	}
 	return nil
 }
+
+// SyscacheData reads another syscache row (adminmenu, …) as its raw data;
+// ok is false when the row is missing.
+func (s *Store) SyscacheData(ctx context.Context, tx *gorm.DB, cname string) (data []byte, ok bool, err error) {
+	q := "SELECT data FROM " + s.T.Discuz("common_syscache") + " WHERE cname = ?"
+	if tx != nil && s.Dialect == DriverMySQL {
+		q += " FOR UPDATE"
+	}
+	err = s.txOr(ctx, tx).Raw(q, cname).Row().Scan(&data)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, fmt.Errorf("read the %s cache: %w", cname, err)
+	}
+	return data, true, nil
+}
+
+// SaveSyscacheData writes a serialized array row (ctype 1), creating it when
+// missing; data nil deletes the row.
+func (s *Store) SaveSyscacheData(ctx context.Context, tx *gorm.DB, cname string, data []byte, now time.Time) error {
+	t := s.T.Discuz("common_syscache")
+	var err error
+	if data == nil {
+		err = s.txOr(ctx, tx).Exec("DELETE FROM "+t+" WHERE cname = ?", cname).Error
+	} else {
+		err = s.txOr(ctx, tx).Exec("REPLACE INTO "+t+" (cname, ctype, dateline, data) VALUES (?, 1, ?, ?)", cname, now.Unix(), data).Error
+	}
+	if err != nil {
+		return fmt.Errorf("write the %s cache: %w", cname, err)
+	}
+	return nil
+}

@@ -44,6 +44,10 @@ func (r *Repairer) changes(s *snapshot) []Change {
 	for _, op := range s.Meta {
 		out = append(out, Change{Where: t.Own("meta"), Key: op.Key, Before: showMeta(op.Key, op.Before), After: showMeta(op.Key, op.After)})
 	}
+	for _, op := range s.Rows {
+		out = append(out, Change{Where: t.Discuz("common_syscache") + "[" + op.Name + "]", Key: "QQ互联",
+			Before: showMenu(op.Before), After: showMenu(op.After)})
+	}
 	for _, op := range s.Cache {
 		out = append(out, Change{Where: t.Discuz("common_syscache") + "[setting]", Key: op.Key,
 			Before: showCache(op.Key, op.Before), After: showCache(op.Key, op.After), Secret: secretKeys[op.Key]})
@@ -186,4 +190,15 @@ func countHooks(root *discuz.Array) int {
 		}
 	}
 	return n
+}
+
+// showMenu summarizes an adminmenu row: its number of entries.
+func showMenu(v optBytes) string {
+	if !v.Exists {
+		return absent
+	}
+	if arr, err := discuz.UnserializeArray(v.Data); err == nil {
+		return fmt.Sprintf("%d entries", len(arr.Entries))
+	}
+	return fmt.Sprintf("(%d bytes)", len(v.Data))
 }

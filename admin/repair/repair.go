@@ -122,14 +122,22 @@ func (r *Repairer) tablesFor(action string) []string {
 // row: every value before and after, so Undo can restore the one and check
 // the other.
 type snapshot struct {
-	Format   int         `json:"format"`
-	Action   string      `json:"action"`
-	Settings []settingOp `json:"settings,omitempty"`
-	Plugin   *pluginOp   `json:"plugin,omitempty"`
-	Groups   []groupOp   `json:"groups,omitempty"`
-	Meta     []metaOp    `json:"meta,omitempty"`
-	Cache    []cacheOp   `json:"cache,omitempty"`
-	Member   *memberOp   `json:"member,omitempty"` // member-unbind, member-blacklist (member.go)
+	Format   int          `json:"format"`
+	Action   string       `json:"action"`
+	Settings []settingOp  `json:"settings,omitempty"`
+	Plugin   *pluginOp    `json:"plugin,omitempty"`
+	Groups   []groupOp    `json:"groups,omitempty"`
+	Meta     []metaOp     `json:"meta,omitempty"`
+	Cache    []cacheOp    `json:"cache,omitempty"`
+	Member   *memberOp    `json:"member,omitempty"` // member-unbind, member-blacklist (member.go)
+	Rows     []syscacheOp `json:"rows,omitempty"`   // other syscache rows (adminmenu), whole
+}
+
+// syscacheOp is a whole syscache row other than setting, before and after.
+type syscacheOp struct {
+	Name   string   `json:"name"`
+	Before optBytes `json:"before"`
+	After  optBytes `json:"after"`
 }
 
 // opt is a row value that may not exist.
@@ -178,7 +186,7 @@ type cacheOp struct {
 
 func (s *snapshot) empty() bool {
 	return len(s.Settings) == 0 && s.Plugin == nil && len(s.Groups) == 0 && len(s.Meta) == 0 && len(s.Cache) == 0 &&
-		(s.Member == nil || s.Member.empty())
+		len(s.Rows) == 0 && (s.Member == nil || s.Member.empty())
 }
 
 // work is one computed change.
@@ -275,6 +283,15 @@ func (r *Repairer) invalidate(ctx context.Context, w *work) {
 	if w.snap.Member != nil {
 		r.invalidateMember(ctx, w.snap.Member.UID, plan)
 		return
+	}
+	if ki, ok := r.Cache.(keyInvalidator); ok && len(w.snap.Rows) > 0 {
+		names := make([]string, len(w.snap.Rows))
+		for i, op := range w.snap.Rows {
+			names[i] = op.Name
+		}
+		if err := ki.InvalidateKeys(ctx, names...); err != nil {
+			r.log().Warn("cached rows not invalidated", "cache", r.Cache.Describe(), "rows", names, "err", err)
+		}
 	}
 	if err := r.Cache.InvalidateSetting(ctx); err != nil {
 		r.log().Warn("memory cache not invalidated", "cache", r.Cache.Describe(), "err", err)
@@ -501,7 +518,36 @@ func (b *builder) pluginDisable() error {
 		return ErrNotInstalled
 	}
 	b.setAvailable(p, 0)
-	return b.turnOff()
+	if err := b.turnOff(); err != nil {
+		return err
+	}
+	return b.adminMenu(p, false)
+}
+
+// adminMenu puts qqconnect's entry into Discuz's adminmenu row or takes it
+// out, as the rebuild after Discuz's own 启用/关闭 does. A site without the
+// row gets none: Discuz builds it at its next 更新缓存.
+func (b *builder) adminMenu(p *models.Plugin, on bool) error {
+	data, ok, err := b.s.SyscacheData(b.ctx, b.tx, discuz.AdminMenuCacheName)
+	if err != nil || !ok {
+		return err
+	}
+	menu, err := discuz.UnserializeArray(data)
+	if err != nil {
+		b.warns = append(b.warns, "Discuz 的 adminmenu 缓存无法读取，后台菜单中的“QQ互联”需在 工具 → 更新缓存 后更新 / "+
+			"Discuz's adminmenu cache does not unserialize: the admin menu's QQ互联 entry follows after 工具 → 更新缓存")
+		return nil
+	}
+	name, err := discuz.ToCharset(p.Name, b.r.Charset)
+	if err != nil {
+		name = p.Name
+	}
+	discuz.PatchAdminMenu(menu, p.PluginID, name, on)
+	after := discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: menu})
+	if string(after) != string(data) {
+		b.w.snap.Rows = append(b.w.snap.Rows, syscacheOp{Name: discuz.AdminMenuCacheName, Before: optBytes{true, data}, After: optBytes{true, after}})
+	}
+	return nil
 }
 
 func (b *builder) pluginEnable() error {
@@ -513,7 +559,10 @@ func (b *builder) pluginEnable() error {
 		return ErrNotInstalled
 	}
 	b.setAvailable(p, 1)
-	return b.turnOn(p)
+	if err := b.turnOn(p); err != nil {
+		return err
+	}
+	return b.adminMenu(p, true)
 }
 
 // refreshCache rewrites what qqconnect owns in the cached array from the
@@ -726,6 +775,12 @@ func (r *Repairer) execute(ctx context.Context, u *models.Unit, w *work, entry *
 		}
 		u.OnUndo(func(db *gorm.DB) error { return s.ClearUndone(bg, db, markUndone) })
 	}
+	for _, op := range w.snap.Rows {
+		if err := writeRow(ctx, s, tx, op.Name, op.After, now); err != nil {
+			return err
+		}
+		u.OnUndo(func(db *gorm.DB) error { return writeRow(bg, s, db, op.Name, op.Before, now) })
+	}
 	if w.cache != nil {
 		if err := s.SaveSettingCache(ctx, tx, w.cache, now); err != nil {
 			if errors.Is(err, models.ErrNotFound) {
@@ -744,6 +799,13 @@ func writeSetting(ctx context.Context, s *models.Store, tx *gorm.DB, key string,
 		return s.UpsertSetting(ctx, tx, key, v.Value)
 	}
 	return s.DeleteSetting(ctx, tx, key)
+}
+
+func writeRow(ctx context.Context, s *models.Store, tx *gorm.DB, name string, v optBytes, now time.Time) error {
+	if v.Exists {
+		return s.SaveSyscacheData(ctx, tx, name, v.Data, now)
+	}
+	return s.SaveSyscacheData(ctx, tx, name, nil, now)
 }
 
 func writeMeta(ctx context.Context, s *models.Store, tx *gorm.DB, key string, v opt) error {

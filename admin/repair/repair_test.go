@@ -723,3 +723,62 @@ func TestEnableInDiscuzOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminMenuFollowsThePlugin (issue 11 #8): plugin-disable and
+// plugin-enable take qqconnect's entry out of Discuz's adminmenu row and
+// put it back in its place (after a plugin with a higher pluginid), as
+// Discuz's rebuild does, and undo restores the row; a site without the row
+// gets none.
+func TestAdminMenuFollowsThePlugin(t *testing.T) {
+	ctx := context.Background()
+	entry := func(pid, name string) *discuz.Array {
+		a := &discuz.Array{}
+		a.Set("url", discuz.Str("plugins&operation=config&do="+pid))
+		a.Set("action", discuz.Str("plugins_config_"+pid))
+		a.Set("name", discuz.Str(name))
+		return a
+	}
+	list := func(items ...*discuz.Array) []byte {
+		l := &discuz.Array{}
+		for i, it := range items {
+			l.Entries = append(l.Entries, discuz.Entry{Key: discuz.Int(int64(i)), Val: discuz.Value{Kind: discuz.KindArray, Arr: it}})
+		}
+		return discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: l})
+	}
+	on := list(entry("5", "Five"), entry("2", "QQ互联"))
+	off := list(entry("5", "Five"))
+	s := newSite(t, testdb.X35)
+	row := func() []byte {
+		var b []byte
+		s.D.SQL.QueryRow("SELECT data FROM pre_common_syscache WHERE cname = 'adminmenu'").Scan(&b)
+		return b
+	}
+	s.D.Exec(t, "REPLACE INTO pre_common_syscache (cname, ctype, dateline, data) VALUES ('adminmenu', 1, 1700000000, ?)", on)
+	if _, _, err := s.R.Apply(ctx, repair.PluginDisable, repair.Args{}, cli); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(row(), off) {
+		t.Fatalf("adminmenu after plugin-disable: %s", row())
+	}
+	entry2, _, err := s.R.Apply(ctx, repair.PluginEnable, repair.Args{}, cli)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(row(), on) {
+		t.Fatalf("adminmenu after plugin-enable: %s", row())
+	}
+	if _, err := s.R.Undo(ctx, entry2.ID, cli); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(row(), off) {
+		t.Fatalf("adminmenu after undoing the enable: %s", row())
+	}
+	// No row: none is made.
+	s.D.Exec(t, "DELETE FROM pre_common_syscache WHERE cname = 'adminmenu'")
+	if _, _, err := s.R.Apply(ctx, repair.PluginEnable, repair.Args{}, cli); err != nil {
+		t.Fatal(err)
+	}
+	if row() != nil {
+		t.Fatal("plugin-enable created an adminmenu row")
+	}
+}

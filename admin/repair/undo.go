@@ -236,6 +236,19 @@ func (r *Repairer) buildUndo(ctx context.Context, tx *gorm.DB, e *models.AuditEn
 			w.cache = cache
 		}
 	}
+	for _, op := range snap.Rows {
+		data, ok, err := s.SyscacheData(ctx, tx, op.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		cur := optBytes{Exists: ok, Data: data}
+		if cur.Exists != op.After.Exists || string(cur.Data) != string(op.After.Data) {
+			conflict(s.T.Discuz("common_syscache"), op.Name)
+		}
+		if cur.Exists != op.Before.Exists || string(cur.Data) != string(op.Before.Data) {
+			w.snap.Rows = append(w.snap.Rows, syscacheOp{Name: op.Name, Before: cur, After: op.Before})
+		}
+	}
 	if snap.Member != nil {
 		m, err := r.undoMember(ctx, tx, snap.Member, conflict)
 		if err != nil {
