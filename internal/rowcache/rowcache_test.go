@@ -57,14 +57,7 @@ func randomPrefix(t *testing.T) string {
 
 func TestRedisInvalidateMember(t *testing.T) {
 	ctx := context.Background()
-	probe := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DialTimeout: 2 * time.Second})
-	defer probe.Close()
-	if err := probe.Ping(ctx).Err(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis on 127.0.0.1:6379 is required in CI: %v", err)
-		}
-		t.Skipf("no Redis: %v", err)
-	}
+	probe := localRedis(t)
 	prefix, other := randomPrefix(t), randomPrefix(t)
 	r := NewRedis("127.0.0.1:6379", "", 0, prefix)
 	defer r.Close()
@@ -142,14 +135,7 @@ func TestMemcacheInvalidateMember(t *testing.T) {
 // site's userstats stay.
 func TestInvalidateSyscache(t *testing.T) {
 	ctx := context.Background()
-	probe := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DialTimeout: 2 * time.Second})
-	defer probe.Close()
-	if err := probe.Ping(ctx).Err(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis on 127.0.0.1:6379 is required in CI: %v", err)
-		}
-		t.Skipf("no Redis: %v", err)
-	}
+	probe := localRedis(t)
 	prefix, other := randomPrefix(t), randomPrefix(t)
 	keep := []string{prefix + "setting", other + "userstats"}
 	for _, k := range append(keep, prefix+"userstats") {
@@ -189,4 +175,19 @@ func TestInvalidateSyscache(t *testing.T) {
 			t.Errorf("memcached: %s was deleted", k)
 		}
 	}
+}
+
+// localRedis is a client of the Redis on 127.0.0.1:6379, closed at cleanup;
+// without one the test fails in CI and is skipped elsewhere.
+func localRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	probe := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DialTimeout: 2 * time.Second})
+	t.Cleanup(func() { probe.Close() })
+	if err := probe.Ping(context.Background()).Err(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Redis on 127.0.0.1:6379 is required in CI: %v", err)
+		}
+		t.Skipf("no Redis: %v", err)
+	}
+	return probe
 }
