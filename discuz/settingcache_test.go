@@ -25,8 +25,8 @@ var (
 	scConnectRowRE = regexp.MustCompile(`(?m)^REPLACE INTO pre_common_setting \(skey, svalue\) VALUES \('connect', X'([0-9A-Fa-f]*)'\);$`)
 )
 
-// scSharedDir finds ../shared next to the repository root (the folder with
-// go.mod above the test's directory), or env QQCONNECT_SHARED_DIR.
+// scSharedDir finds the Discuz fixtures: env QQCONNECT_SHARED_DIR, else the
+// project's carried copy, else ../shared next to the repository root.
 func scSharedDir(t testing.TB) string {
 	t.Helper()
 	if v := os.Getenv("QQCONNECT_SHARED_DIR"); v != "" {
@@ -38,6 +38,10 @@ func scSharedDir(t testing.TB) string {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			// the project's own carried copy first (internal/testdb/carried.go)
+			if carried := filepath.Join(dir, "internal", "testdb", "testdata"); dirExists(filepath.Join(carried, "discuz")) {
+				return carried
+			}
 			return filepath.Join(filepath.Dir(dir), "shared")
 		}
 		parent := filepath.Dir(dir)
@@ -736,4 +740,9 @@ func FuzzSettingPatch(f *testing.F) {
 			}
 		}
 	})
+}
+
+func dirExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }

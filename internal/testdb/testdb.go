@@ -108,13 +108,25 @@ func redact(dsn string) string {
 	return cfg.FormatDSN()
 }
 
-// SharedDir finds the shared folder (Discuz SQL, docs) that sits next to the
-// repository root: env QQCONNECT_SHARED_DIR, else <dir holding go.mod>/../shared.
+// SharedDir is the folder the Discuz SQL and fixtures are read from: env
+// QQCONNECT_SHARED_DIR when set, else the project's own carried copy
+// (internal/testdb/testdata, carried.go), which the tests always use so
+// that a clone runs them alone. OriginalSharedDir is ../shared itself.
 func SharedDir(t testing.TB) string {
 	t.Helper()
 	if v := os.Getenv("QQCONNECT_SHARED_DIR"); v != "" {
 		return v
 	}
+	if d, ok := carriedDir(); ok {
+		return d
+	}
+	return OriginalSharedDir(t)
+}
+
+// OriginalSharedDir finds the shared folder (Discuz SQL, docs) next to the
+// repository root: <dir holding go.mod>/../shared.
+func OriginalSharedDir(t testing.TB) string {
+	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatalf("testdb: getwd: %v", err)

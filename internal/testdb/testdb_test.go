@@ -1,6 +1,8 @@
 package testdb
 
 import (
+	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -257,5 +259,64 @@ func TestConvertedEditionsHoldSiteBytes(t *testing.T) {
 				t.Fatalf("%d serialized values, %d with %s text", n, withText, charset)
 			}
 		})
+	}
+}
+
+var update = flag.Bool("update", false, "write the carried Discuz test data again from ../shared")
+
+// TestCarriedDataMatchesShared: the project's own Discuz test data
+// (testdata/discuz) is exactly what CarryDiscuzData cuts from ../shared,
+// whenever ../shared is there (always in CI). With -update it is written.
+func TestCarriedDataMatchesShared(t *testing.T) {
+	shared := filepath.Join(filepath.Dir(mustGetwdRoot(t)), "shared")
+	if _, err := os.Stat(filepath.Join(shared, "discuz")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("../shared is part of CI: %v", err)
+		}
+		t.Skip("no ../shared to compare the carried data with")
+	}
+	files, err := CarryDiscuzData(shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range files {
+		path := filepath.Join("testdata", "discuz", name)
+		if *update {
+			os.MkdirAll(filepath.Dir(path), 0o755)
+			if err := os.WriteFile(path, want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		got, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s differs from what ../shared gives (%v): run go test ./internal/testdb -run TestCarriedDataMatchesShared -update", path, err)
+		}
+	}
+	// Every table the code names is carried, and exists in both versions.
+	for _, v := range []string{X34, X35} {
+		for _, tb := range CarriedTables {
+			if !bytes.Contains(files[v+"/install.sql"], []byte("CREATE TABLE pre_"+tb+" (")) {
+				t.Errorf("%s: pre_%s is not defined", v, tb)
+			}
+		}
+	}
+}
+
+func mustGetwdRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the working directory")
+		}
+		dir = parent
 	}
 }
