@@ -73,7 +73,9 @@ func TestTwoServesBehindNginx(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		go func() { done <- serveOnListeners(ctx, cfg, slog.New(slog.NewTextHandler(logs[i], nil)), io.Discard, ln, nil) }()
+		go func() {
+			done <- serveOnListeners(ctx, cfg, slog.New(slog.NewTextHandler(logs[i], nil)), io.Discard, ln, nil)
+		}()
 	}
 	t.Cleanup(func() {
 		cancel()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -142,6 +143,7 @@ func (s *Store) write(ctx context.Context, tables []string, fn func(w *writer) e
 func (s *Store) compensate(ctx context.Context, tables []string, w *writer, err error, ucOnly bool) error {
 	bg := context.WithoutCancel(ctx)
 	undoDB, ucDB := s.DB.WithContext(bg), s.ucConn().WithContext(bg)
+	start := time.Now()
 	var undoErrs []error
 	for i := len(w.undo) - 1; i >= 0; i-- {
 		step := w.undo[i]
@@ -152,7 +154,7 @@ func (s *Store) compensate(ctx context.Context, tables []string, w *writer, err 
 		if step.uc {
 			db = ucDB
 		}
-		if uerr := step.fn(db); uerr != nil {
+		if uerr := retryUndo(start, func() error { return step.fn(db) }); uerr != nil {
 			undoErrs = append(undoErrs, uerr)
 		}
 	}
@@ -161,4 +163,25 @@ func (s *Store) compensate(ctx context.Context, tables []string, w *writer, err 
 		return fmt.Errorf("%w (undo also failed: %v)", err, errors.Join(undoErrs...))
 	}
 	return err
+}
+
+// undoPatience is how long compensation keeps trying one step when the
+// database does not answer: the failure that called for the undo is often
+// the database going away (a restart), and on MyISAM the undo is the only
+// way back to a whole state. A request still answers within it.
+const undoPatience = 10 * time.Second
+
+// retryUndo runs one undo step, again with backoff (0.1 s doubling to 1 s)
+// while it fails and undoPatience since start has not passed. Undo steps
+// restore values or delete by key, so running one twice does no harm.
+func retryUndo(start time.Time, fn func() error) error {
+	delay := 100 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || time.Since(start)+delay > undoPatience {
+			return err
+		}
+		time.Sleep(delay)
+		delay = min(2*delay, time.Second)
+	}
 }
