@@ -54,8 +54,8 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate 
 }
 
 // openAppWith is openApp; allowPending opens a forum whose qqconnect tables
-// are missing or behind (the doctor on a site where qqconnect never ran):
-// App.Pending lists the migrations instead of failing.
+// are missing or behind instead of failing (the doctor on a site where
+// qqconnect never ran; its database check names the pending migrations).
 func openAppWith(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate, allowPending bool) (*App, error) {
 	if cfg.DBDriver == "sqlite" {
 		if dir := filepath.Dir(cfg.DBDSN); dir != "." && !strings.HasPrefix(cfg.DBDSN, "file:") {

@@ -103,11 +103,7 @@ func auditCommand(ctx context.Context, cmd string, args []string, getenv func(st
 	app, err := openApp(ctx, cfg, log, !cfg.NoMigrate)
 	if err != nil {
 		fmt.Fprintf(stderr, "qqconnect %s: cannot open the database: %v\n", cmd, err)
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			return 2
-		}
-		return 1
+		return startupExit(err)
 	}
 	defer app.Close()
 	switch {

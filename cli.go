@@ -20,20 +20,22 @@ import (
 	"qqconnect/internal/config"
 )
 
-// newRepairer builds the repair toolbox of the admin pages and the CLI:
-// Discuz's Redis or memcached memory cache is cleared after each change
-// when configured; in-process memory caches and the file cache cannot be,
-// and the plans say so (newSettingCache).
-// liveRepairer is newRepairer for the running service: its cache
-// invalidator follows config_global.php (liveConfig).
-func liveRepairer(app *App) *repair.Repairer {
-	r := newRepairer(app)
-	r.Cache = liveSetting{app.Live}
-	return r
+// newRepairer builds the repair toolbox of the CLI: Discuz's Redis or
+// memcached memory cache is cleared after each change when configured;
+// in-process memory caches and the file cache cannot be, and the plans say
+// so (newSettingCache).
+func newRepairer(app *App) *repair.Repairer {
+	return repairerWith(app, newSettingCache(app.Cfg))
 }
 
-func newRepairer(app *App) *repair.Repairer {
-	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: newSettingCache(app.Cfg), Now: time.Now, Log: app.Log, Charset: app.Cfg.Charset}
+// liveRepairer is the repair toolbox of the running service: its cache
+// invalidator follows config_global.php (liveConfig).
+func liveRepairer(app *App) *repair.Repairer {
+	return repairerWith(app, liveSetting{app.Live})
+}
+
+func repairerWith(app *App, cache repair.CacheInvalidator) *repair.Repairer {
+	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: cache, Now: time.Now, Log: app.Log, Charset: app.Cfg.Charset}
 }
 
 const repairUsage = `usage: qqconnect repair ACTION [--dry-run] [--yes] [--appid ID] [--uid N] [configuration flags]
@@ -132,11 +134,7 @@ func repairCommand(ctx context.Context, args []string, getenv func(string) strin
 	app, err := openApp(ctx, cfg, log, !cfg.NoMigrate)
 	if err != nil {
 		fmt.Fprintln(stderr, "qqconnect repair: cannot open the database:", err)
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			return 2
-		}
-		return 1
+		return startupExit(err)
 	}
 	defer app.Close()
 	return runRepair(ctx, app, own, stdin, stdinIsTerminal(stdin), stdout, stderr)

@@ -172,10 +172,7 @@ func TestConfigGlobalFollowed(t *testing.T) {
 	if n, _ := rdb.Exists(t.Context(), prefix+"setting").Result(); n != 0 {
 		t.Error("the cached setting survived plugin-disable")
 	}
-	cur, _, _ := s.App.Live.current()
-	env := doctorEnv(cur, s.App, nil)
-	env.ConfigRead = s.App.Live.ReadNote()
-	for _, c := range doctor.Run(t.Context(), env).Checks {
+	for _, c := range doctor.Run(t.Context(), liveDoctorEnv(s.App)).Checks {
 		if c.ID == "memory_cache" && (!strings.Contains(c.Detail, "redis") || !strings.Contains(c.Detail, globalPath)) {
 			t.Errorf("doctor memory_cache after the change: %+v", c)
 		}

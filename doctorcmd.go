@@ -43,6 +43,15 @@ func doctorEnv(cfg *config.Config, app *App, dbErr error) *doctor.Env {
 	return env
 }
 
+// liveDoctorEnv is the doctor's environment in the running service:
+// config_global.php as it is now (liveConfig), and when it was read.
+func liveDoctorEnv(app *App) *doctor.Env {
+	cur, _, _ := app.Live.current()
+	env := doctorEnv(cur, app, nil)
+	env.ConfigRead = app.Live.ReadNote()
+	return env
+}
+
 // runDoctor is `qqconnect doctor [--json]`: every check once; exit 0 when
 // all are ok or warn, 1 when any fails, 2 for bad usage or configuration.
 func runDoctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {

@@ -18,7 +18,7 @@ import (
 // to report it. A changed file (modification time or size, looked at no
 // more than once a second) or SIGHUP re-reads the memory and file cache
 // settings and rebuilds the invalidators. The database, authkey and
-// cookies still need a restart, and the log says so when they changed.
+// cookies still need a restart.
 type liveConfig struct {
 	log  *slog.Logger
 	path string

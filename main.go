@@ -191,12 +191,12 @@ func openWaiting(ctx context.Context, cfg *config.Config, log *slog.Logger, wait
 }
 
 // swapHandler serves whatever handler is set last.
-type swapHandler struct{ h atomic.Value }
+type swapHandler struct{ h atomic.Pointer[http.Handler] }
 
 func (s *swapHandler) set(h http.Handler) { s.h.Store(&h) }
 
 func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	(*s.h.Load().(*http.Handler)).ServeHTTP(w, r)
+	(*s.h.Load()).ServeHTTP(w, r)
 }
 
 // waitingHandler answers while the app waits for its database: /healthz

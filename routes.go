@@ -112,14 +112,9 @@ func newRouter(app *App) http.Handler {
 
 	adm := &admin.Admin{
 		Store: app.Store, Render: render, Repair: liveRepairer(app), Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, Log: app.Log,
-		Guard: &throttle.Guard{Store: app.Store, Kind: "admin", Log: app.Log},
-		Doctor: func(ctx context.Context) doctor.Report {
-			cur, _, _ := app.Live.current() // the doctor reports config_global.php as it is now
-			env := doctorEnv(cur, app, nil)
-			env.ConfigRead = app.Live.ReadNote()
-			return doctor.Run(ctx, env)
-		},
-		Info: admin.SiteInfo{PublicURL: cfg.PublicURL, RedirectURI: cfg.RedirectURI(), DiscuzVersion: cfg.DiscuzVersion, Driver: cfg.DBDriver},
+		Guard:  &throttle.Guard{Store: app.Store, Kind: "admin", Log: app.Log},
+		Doctor: func(ctx context.Context) doctor.Report { return doctor.Run(ctx, liveDoctorEnv(app)) },
+		Info:   admin.SiteInfo{PublicURL: cfg.PublicURL, RedirectURI: cfg.RedirectURI(), DiscuzVersion: cfg.DiscuzVersion, Driver: cfg.DBDriver},
 	}
 	r.GET("/admin", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/admin/") })
 	login := r.Group("/admin", adm.CheckCSRF())

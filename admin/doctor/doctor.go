@@ -404,7 +404,6 @@ var settingKeys = []string{
 	"my_siteid", "my_sitekey", "cloud_status", "cloud_api_ip", "connect_api_ip", "my_ip",
 }
 
-// loadSettings reads the settings rows once; a key without a row is absent.
 // noOwnTables is the skip of a check that reads qqconnect's own tables on
 // a forum where they do not exist yet (qqconnect never ran there); nil when
 // the table is there.
@@ -416,6 +415,7 @@ func noOwnTables(s *models.Store, name string) *Result {
 	return &r
 }
 
+// loadSettings reads the settings rows once; a key without a row is absent.
 func (r *runner) loadSettings(ctx context.Context) (*models.Store, map[string]string, error) {
 	s, err := r.db(ctx)
 	if err != nil {

@@ -801,11 +801,13 @@ func writeSetting(ctx context.Context, s *models.Store, tx *gorm.DB, key string,
 	return s.DeleteSetting(ctx, tx, key)
 }
 
+// writeRow writes a whole syscache row, or deletes it when v is absent.
 func writeRow(ctx context.Context, s *models.Store, tx *gorm.DB, name string, v optBytes, now time.Time) error {
+	var data []byte
 	if v.Exists {
-		return s.SaveSyscacheData(ctx, tx, name, v.Data, now)
+		data = v.Data
 	}
-	return s.SaveSyscacheData(ctx, tx, name, nil, now)
+	return s.SaveSyscacheData(ctx, tx, name, data, now)
 }
 
 func writeMeta(ctx context.Context, s *models.Store, tx *gorm.DB, key string, v opt) error {

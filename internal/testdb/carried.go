@@ -74,22 +74,13 @@ func CarryDiscuzData(shared string) (map[string][]byte, error) {
 
 // carriedDir is the project's own copy: testdata/ beside this file's package.
 func carriedDir() (string, bool) {
-	dir, err := os.Getwd()
+	root, err := repoRoot()
 	if err != nil {
 		return "", false
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			d := filepath.Join(dir, "internal", "testdb", "testdata")
-			if _, err := os.Stat(filepath.Join(d, "discuz")); err == nil {
-				return d, true
-			}
-			return "", false
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
+	d := filepath.Join(root, "internal", "testdb", "testdata")
+	if _, err := os.Stat(filepath.Join(d, "discuz")); err != nil {
+		return "", false
 	}
+	return d, true
 }

@@ -127,21 +127,30 @@ func SharedDir(t testing.TB) string {
 // repository root: <dir holding go.mod>/../shared.
 func OriginalSharedDir(t testing.TB) string {
 	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatalf("testdb: %v; set QQCONNECT_SHARED_DIR", err)
+	}
+	shared := filepath.Join(filepath.Dir(root), "shared")
+	if _, err := os.Stat(filepath.Join(shared, "discuz")); err != nil {
+		t.Fatalf("testdb: %s has no discuz folder (set QQCONNECT_SHARED_DIR): %v", shared, err)
+	}
+	return shared
+}
+
+// repoRoot is the folder holding go.mod above the working directory.
+func repoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatalf("testdb: getwd: %v", err)
+		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			shared := filepath.Join(filepath.Dir(dir), "shared")
-			if _, err := os.Stat(filepath.Join(shared, "discuz")); err != nil {
-				t.Fatalf("testdb: %s has no discuz folder (set QQCONNECT_SHARED_DIR): %v", shared, err)
-			}
-			return shared
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Fatalf("testdb: no go.mod above the working directory; set QQCONNECT_SHARED_DIR")
+			return "", errors.New("no go.mod above the working directory")
 		}
 		dir = parent
 	}

@@ -268,7 +268,11 @@ var update = flag.Bool("update", false, "write the carried Discuz test data agai
 // (testdata/discuz) is exactly what CarryDiscuzData cuts from ../shared,
 // whenever ../shared is there (always in CI). With -update it is written.
 func TestCarriedDataMatchesShared(t *testing.T) {
-	shared := filepath.Join(filepath.Dir(mustGetwdRoot(t)), "shared")
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := filepath.Join(filepath.Dir(root), "shared")
 	if _, err := os.Stat(filepath.Join(shared, "discuz")); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("../shared is part of CI: %v", err)
@@ -300,23 +304,5 @@ func TestCarriedDataMatchesShared(t *testing.T) {
 				t.Errorf("%s: pre_%s is not defined", v, tb)
 			}
 		}
-	}
-}
-
-func mustGetwdRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
 	}
 }
