@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -79,10 +80,16 @@ func (s *Store) RepairStaleBinding(ctx context.Context, c *MemberConnect) (bool,
 	if err != nil {
 		return false, err
 	}
+	return s.RemoveStaleBinding(ctx, c, m)
+}
+
+// RemoveStaleBinding is RepairStaleBinding for a caller that already read
+// the member row (m nil: no such member).
+func (s *Store) RemoveStaleBinding(ctx context.Context, c *MemberConnect, m *Member) (bool, error) {
 	if m != nil && m.ConIsBind == 1 {
 		return false, nil
 	}
-	err = s.DB.WithContext(ctx).Exec("DELETE FROM "+s.T.Discuz("common_member_connect")+" WHERE uid = ?", c.UID).Error
+	err := s.DB.WithContext(ctx).Exec("DELETE FROM "+s.T.Discuz("common_member_connect")+" WHERE uid = ?", c.UID).Error
 	if err != nil {
 		return false, fmt.Errorf("remove stale binding of uid %d: %w", c.UID, err)
 	}
@@ -95,17 +102,37 @@ func (s *Store) RepairStaleBinding(ctx context.Context, c *MemberConnect) (bool,
 // Then lastip, lastvisit and lastactivity.
 func (s *Store) RecordLogin(ctx context.Context, uid int64, openid string, cred QQCred, ip string, id Identity, now time.Time) error {
 	tables := []string{s.T.Discuz("common_member_connect"), s.T.Discuz("common_member_status"), s.T.Own("identity")}
-	set, args := "conuintoken = ?, conopenid = ?, conisfeed = 1", []any{cred.Token, strings.ToUpper(openid)}
+	cols, args := []string{"conuintoken", "conopenid"}, []any{cred.Token, strings.ToUpper(openid)}
 	if cred.OAuth1() {
-		set, args = "conuin = ?, conuinsecret = ?, conopenid = ?, conisfeed = 1", []any{cred.Uin, cred.UinSecret, strings.ToUpper(openid)}
+		cols, args = []string{"conuin", "conuinsecret", "conopenid"}, []any{cred.Uin, cred.UinSecret, strings.ToUpper(openid)}
 	}
+	set := func(alias string) string {
+		var b strings.Builder
+		for _, c := range cols {
+			b.WriteString(alias + c + " = ?, ")
+		}
+		return b.String() + alias + "conisfeed = 1"
+	}
+	visit := []any{s.Fit(tables[1], "lastip", ip), now.Unix(), now.Unix()}
 	return s.write(ctx, tables, func(w *writer) error {
-		if err := w.exec(nil, "UPDATE "+tables[0]+" SET "+set+" WHERE uid = ?", append(args, uid)...); err != nil {
+		if ip != "" && s.Dialect == DriverMySQL {
+			// One statement for both Discuz rows: a bound login is the hot
+			// path (README "Performance"). LEFT JOIN: a member without a
+			// status row still gets its binding refreshed. SQLite has no
+			// multi-table UPDATE.
+			q := "UPDATE " + tables[0] + " c LEFT JOIN " + tables[1] + " s ON s.uid = c.uid SET " + set("c.") +
+				", s.lastip = ?, s.lastvisit = ?, s.lastactivity = ? WHERE c.uid = ?"
+			if err := w.exec(nil, q, append(append(args, visit...), uid)...); err != nil {
+				return fmt.Errorf("refresh binding and visit of uid %d: %w", uid, err)
+			}
+			return s.UpsertIdentity(ctx, w.tx, id)
+		}
+		if err := w.exec(nil, "UPDATE "+tables[0]+" SET "+set("")+" WHERE uid = ?", append(args, uid)...); err != nil {
 			return fmt.Errorf("refresh binding of uid %d: %w", uid, err)
 		}
 		if ip != "" {
 			if err := w.exec(nil, "UPDATE "+tables[1]+" SET lastip = ?, lastvisit = ?, lastactivity = ? WHERE uid = ?",
-				s.Fit(tables[1], "lastip", ip), now.Unix(), now.Unix(), uid); err != nil {
+				append(visit, uid)...); err != nil {
 				return fmt.Errorf("record visit of uid %d: %w", uid, err)
 			}
 		}
@@ -381,4 +408,58 @@ func (s *Store) Unbind(ctx context.Context, c *MemberConnect, appid, newUCHash, 
 		}
 		return nil
 	})
+}
+
+// LoginFacts is what a QQ callback must know about an openid before it
+// logs anyone in.
+type LoginFacts struct {
+	Blacklisted bool           // in pre_common_uin_black
+	Connect     *MemberConnect // the binding (lowest uid), nil when none
+	Member      *Member        // the bound member, nil when none (or no binding)
+}
+
+// LoginLookup reads the blacklist, the binding and its member in one
+// statement: Discuz's three lookups (connect.php's uin_black check,
+// fetch_by_openid, the member row) on the callback's hot path.
+func (s *Store) LoginLookup(ctx context.Context, openid string) (*LoginFacts, error) {
+	openid = strings.ToUpper(openid)
+	q := "SELECT (SELECT COUNT(*) FROM " + s.T.Discuz("common_uin_black") + " WHERE uin = ?)," +
+		" c.uid, c.conuin, c.conuinsecret, c.conopenid, c.conisfeed, c.conispublishfeed, c.conispublisht," +
+		" c.conisregister, c.conisqzoneavatar, c.conisqqshow, c.conuintoken," +
+		" m.uid, m.email, m.username, m.password, m.status, m.emailstatus, m.avatarstatus, m.adminid," +
+		" m.groupid, m.regdate, m.credits, m.conisbind" +
+		" FROM (SELECT 1 AS one) d LEFT JOIN " + s.T.Discuz("common_member_connect") + " c ON c.conopenid = ?" +
+		" LEFT JOIN " + s.T.Discuz("common_member") + " m ON m.uid = c.uid ORDER BY c.uid LIMIT 1"
+	var (
+		black      int64
+		cUID, mUID sql.NullInt64
+		cn         MemberConnect
+		m          Member
+		cStr       [4]sql.NullString
+		cInt       [6]sql.NullInt64
+		mStr       [3]sql.NullString
+		mInt       [8]sql.NullInt64
+	)
+	err := s.DB.WithContext(ctx).Raw(q, openid, openid).Row().Scan(&black,
+		&cUID, &cStr[0], &cStr[1], &cStr[2], &cInt[0], &cInt[1], &cInt[2], &cInt[3], &cInt[4], &cInt[5], &cStr[3],
+		&mUID, &mStr[0], &mStr[1], &mStr[2], &mInt[0], &mInt[1], &mInt[2], &mInt[3], &mInt[4], &mInt[5], &mInt[6], &mInt[7])
+	if err != nil {
+		return nil, fmt.Errorf("look up the QQ binding: %w", err)
+	}
+	f := &LoginFacts{Blacklisted: black > 0}
+	if cUID.Valid {
+		cn = MemberConnect{UID: cUID.Int64, ConUin: cStr[0].String, ConUinSecret: cStr[1].String, ConOpenID: cStr[2].String,
+			ConIsFeed: int(cInt[0].Int64), ConIsPublishFeed: int(cInt[1].Int64), ConIsPublishT: int(cInt[2].Int64),
+			ConIsRegister: int(cInt[3].Int64), ConIsQzoneAvatar: int(cInt[4].Int64), ConIsQQShow: int(cInt[5].Int64),
+			ConUinToken: cStr[3].String}
+		f.Connect = &cn
+	}
+	if mUID.Valid {
+		m = Member{UID: mUID.Int64, Email: mStr[0].String, Username: mStr[1].String, Password: mStr[2].String,
+			Status: int(mInt[0].Int64), EmailStatus: int(mInt[1].Int64), AvatarStatus: int(mInt[2].Int64),
+			AdminID: int(mInt[3].Int64), GroupID: int(mInt[4].Int64), RegDate: mInt[5].Int64, Credits: mInt[6].Int64,
+			ConIsBind: int(mInt[7].Int64)}
+		f.Member = &m
+	}
+	return f, nil
 }

@@ -1,6 +1,10 @@
 package models
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/go-sql-driver/mysql"
+)
 
 func TestFitAndHolds(t *testing.T) {
 	s := &Store{Schema: &Schema{tables: map[string]*tableInfo{
@@ -37,6 +41,29 @@ func TestFitAndHolds(t *testing.T) {
 		}
 		if got := s.Holds("t", c.col, c.in); got != c.holds {
 			t.Errorf("Holds(%s, %q) = %v, want %v", c.col, c.in, got, c.holds)
+		}
+	}
+}
+
+func TestInterpolationSafe(t *testing.T) {
+	for _, tc := range []struct {
+		dsn  string
+		want bool
+	}{
+		{"u:p@tcp(127.0.0.1:3306)/d", true},
+		{"u:p@tcp(127.0.0.1:3306)/d?charset=utf8mb4", true},
+		{"u:p@tcp(127.0.0.1:3306)/d?charset=utf8mb4,utf8", true},
+		{"u:p@tcp(127.0.0.1:3306)/d?charset=gbk", false},
+		{"u:p@tcp(127.0.0.1:3306)/d?charset=utf8mb4,big5", false},
+		{"u:p@tcp(127.0.0.1:3306)/d?collation=gbk_chinese_ci", false},
+		{"u:p@tcp(127.0.0.1:3306)/d?collation=utf8mb4_unicode_ci", true},
+	} {
+		cfg, err := mysql.ParseDSN(tc.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := interpolationSafe(cfg); got != tc.want {
+			t.Errorf("%s: interpolationSafe = %v, want %v", tc.dsn, got, tc.want)
 		}
 	}
 }

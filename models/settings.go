@@ -44,7 +44,6 @@ type QQSettings struct {
 	InitCredits      string
 	BBClosed         bool
 	Charset          string
-	NewUserGroupID   int64
 	GuestGroupID     int64
 	RegisterGroupID  int64
 	RegisterUinLimit int
@@ -59,21 +58,45 @@ func (q *QQSettings) LoginReady() bool {
 	return q.PluginInstalled && q.PluginAvailable && q.Allow() && q.AppID != "" && q.AppKey != ""
 }
 
-// LoadQQSettings reads the QQ login switches and credentials.
+// qqSettingKeys are the pre_common_setting rows LoadQQSettings reads.
+var qqSettingKeys = []string{"connectappid", "connectappkey", "connect", "regconnect", "regverify",
+	"censoruser", "initcredits", "bbclosed"}
+
+// settingOrPlugin is one row of LoadQQSettings' statement: a setting
+// (Skey set) or the qqconnect plugin row (Available set).
+type settingOrPlugin struct {
+	Skey      *string `gorm:"column:skey"`
+	Svalue    *string `gorm:"column:svalue"`
+	Available *int    `gorm:"column:available"`
+	Version   *string `gorm:"column:version"`
+}
+
+// LoadQQSettings reads the QQ login switches and credentials: the settings
+// and the plugin row in one statement, because every login and callback
+// starts here (README "Performance").
 func (s *Store) LoadQQSettings(ctx context.Context) (*QQSettings, error) {
-	m, err := s.Settings(ctx, "connectappid", "connectappkey", "connect", "regconnect", "regverify",
-		"censoruser", "initcredits", "bbclosed")
+	var rows []settingOrPlugin
+	err := s.DB.WithContext(ctx).Raw("SELECT skey, svalue, NULL AS available, NULL AS version FROM "+s.T.Discuz("common_setting")+
+		" WHERE skey IN ? UNION ALL SELECT NULL, NULL, available, version FROM "+s.T.Discuz("common_plugin")+
+		" WHERE identifier = ?", qqSettingKeys, "qqconnect").Scan(&rows).Error
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read QQ login settings: %w", err)
 	}
-	q := &QQSettings{
-		AppID:      m["connectappid"],
-		AppKey:     m["connectappkey"],
-		RegConnect: m["regconnect"] == "1",
-		CensorUser: m["censoruser"],
-		BBClosed:   m["bbclosed"] == "1",
-		Connect:    &discuz.Array{},
+	m := make(map[string]string, len(qqSettingKeys))
+	q := &QQSettings{Connect: &discuz.Array{}}
+	for _, r := range rows {
+		switch {
+		case r.Skey != nil && r.Svalue != nil:
+			m[*r.Skey] = *r.Svalue
+		case r.Available != nil && !q.PluginInstalled: // the first row, as LIMIT 1 did
+			q.PluginInstalled, q.PluginAvailable = true, *r.Available == 1
+			if r.Version != nil {
+				q.PluginVersion = *r.Version
+			}
+		}
 	}
+	q.AppID, q.AppKey = m["connectappid"], m["connectappkey"]
+	q.RegConnect, q.CensorUser, q.BBClosed = m["regconnect"] == "1", m["censoruser"], m["bbclosed"] == "1"
 	fmt.Sscan(m["regverify"], &q.RegVerify)
 	q.InitCredits = m["initcredits"]
 	if raw := m["connect"]; raw != "" {
@@ -86,21 +109,14 @@ func (s *Store) LoadQQSettings(ctx context.Context) (*QQSettings, error) {
 	fmt.Sscan(q.Connect.GetString("guest_groupid"), &q.GuestGroupID)
 	fmt.Sscan(q.Connect.GetString("register_groupid"), &q.RegisterGroupID)
 	fmt.Sscan(q.Connect.GetString("register_uinlimit"), &q.RegisterUinLimit)
-	p, err := Maybe(s.PluginByIdentifier(ctx, "qqconnect"))
-	if err != nil {
-		return nil, err
-	}
-	if p != nil {
-		q.PluginInstalled = true
-		q.PluginAvailable = p.Available == 1
-		q.PluginVersion = p.Version
-	}
-	gid, err := s.newUserGroupID(ctx, firstCredit(q.InitCredits))
-	if err != nil {
-		return nil, err
-	}
-	q.NewUserGroupID = gid
 	return q, nil
+}
+
+// NewUserGroupID is the group a new member gets by its initial credits, as
+// Discuz computes newusergroupid when it builds its settings; read only by
+// registration, not by every login.
+func (s *Store) NewUserGroupID(ctx context.Context, q *QQSettings) (int64, error) {
+	return s.newUserGroupID(ctx, firstCredit(q.InitCredits))
 }
 
 // firstCredit is the initial total credits of a new member: Discuz's

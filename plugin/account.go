@@ -300,7 +300,9 @@ func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models
 	}
 	n := models.NewMember{Username: username, Email: email, UCPassword: ucHash, UCSalt: ucSalt,
 		MemberPassword: memberPW, IP: ip, RegRules: rs, Port: port, Aftermath: after, SiteCharset: s.SiteCharset}
-	n.GroupID = q.NewUserGroupID
+	if n.GroupID, err = s.Store.NewUserGroupID(ctx, q); err != nil {
+		return 0, err
+	}
 	if q.RegVerify > 0 && q.Connect.GetString("register_regverify") != "1" {
 		n.GroupID = 8 // 等待验证会员: the site verifies new members and QQ registrations are not exempt
 	} else if q.RegisterGroupID > 0 {

@@ -72,7 +72,7 @@ func (f *Forum) Login(c *gin.Context) {
 		f.H.fail(c, err)
 		return
 	}
-	if err := f.H.loginAs(c, m, discuz.NotQQ); err != nil { // a password login: no QQ helper cookies
+	if err := f.H.loginAs(c, m, discuz.NotQQ, ""); err != nil { // a password login: no QQ helper cookies
 		f.H.fail(c, err)
 		return
 	}

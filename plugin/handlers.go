@@ -114,7 +114,7 @@ func (h *Handlers) Callback(c *gin.Context) {
 		if res.Bound {
 			kind = discuz.QQBind
 		}
-		if err := h.loginAs(c, res.Member, kind); err != nil {
+		if err := h.loginAs(c, res.Member, kind, res.OpenID); err != nil {
 			h.fail(c, err)
 			return
 		}
@@ -130,11 +130,12 @@ func (h *Handlers) Callback(c *gin.Context) {
 }
 
 // loginAs renews qqconnect's own session and writes Discuz's login cookies,
-// with the QQ helper cookies unless kind is a password login.
-func (h *Handlers) loginAs(c *gin.Context, m *models.Member, kind discuz.QQLoginKind) error {
+// with the QQ helper cookies unless kind is a password login; openid is
+// the binding's when the caller just read it ("" = read it from the row).
+func (h *Handlers) loginAs(c *gin.Context, m *models.Member, kind discuz.QQLoginKind, openid string) error {
 	web.RenewSession(c)
 	h.clearPending(c)
-	if err := h.Session.Login(c, m, kind); err != nil {
+	if err := h.Session.Login(c, m, kind, openid); err != nil {
 		return fmt.Errorf("log in uid %d: %w", m.UID, err)
 	}
 	return nil
@@ -207,7 +208,7 @@ func (h *Handlers) BindSubmit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.loginAs(c, m, discuz.QQBind); err != nil {
+	if err := h.loginAs(c, m, discuz.QQBind, ""); err != nil {
 		h.fail(c, err)
 		return
 	}
@@ -235,7 +236,7 @@ func (h *Handlers) RegisterSubmit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.loginAs(c, m, discuz.QQBind); err != nil {
+	if err := h.loginAs(c, m, discuz.QQBind, ""); err != nil {
 		h.fail(c, err)
 		return
 	}

@@ -220,7 +220,8 @@ type CallbackResult struct {
 	Member       *models.Member // set when a bound member logs in (or a logged-in member just bound)
 	PendingToken string         // set when the QQ user must bind or register
 	Referer      string
-	Bound        bool // a logged-in member bound QQ from the callback
+	Bound        bool   // a logged-in member bound QQ from the callback
+	OpenID       string // the binding's openid when a bound member logs in ("" otherwise)
 }
 
 // qqUser is what either protocol yields: the openid, credentials to keep as
@@ -339,20 +340,17 @@ func (s *Service) exchangeOAuth1(ctx context.Context, cred qq.Credentials, query
 // finish applies Discuz's callback rules to the QQ user.
 func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID string, st *LoginState, u *qqUser, ip string, loggedInUID int64) (*CallbackResult, error) {
 	openid := strings.ToUpper(u.openid)
-	black, err := s.Store.IsUinBlacklisted(ctx, openid)
+	facts, err := s.Store.LoginLookup(ctx, openid)
 	if err != nil {
 		return nil, err
 	}
-	if black {
+	if facts.Blacklisted {
 		s.outcome("blacklisted")
 		return nil, ErrBlacklisted
 	}
-	conn, err := models.Maybe(s.Store.ConnectByOpenID(ctx, openid))
-	if err != nil {
-		return nil, err
-	}
+	conn := facts.Connect
 	if conn != nil {
-		if removed, err := s.Store.RepairStaleBinding(ctx, conn); err != nil {
+		if removed, err := s.Store.RemoveStaleBinding(ctx, conn, facts.Member); err != nil {
 			return nil, err
 		} else if removed {
 			s.Log.Info("removed a stale QQ binding", "uid", conn.UID)
@@ -380,10 +378,7 @@ func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID st
 	}
 
 	if conn != nil {
-		m, err := models.Maybe(s.Store.MemberByUID(ctx, conn.UID))
-		if err != nil {
-			return nil, err
-		}
+		m := facts.Member // bound: RemoveStaleBinding kept only a member with conisbind=1
 		if m == nil {
 			return nil, ErrOpenIDBound
 		}
@@ -392,7 +387,7 @@ func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID st
 		if err := s.Store.RecordLogin(ctx, m.UID, openid, u.cred, ip, id, now); err != nil {
 			return nil, err
 		}
-		res.Member = m
+		res.Member, res.OpenID = m, openid
 		s.outcome("login")
 		return res, nil
 	}

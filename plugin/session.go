@@ -54,15 +54,19 @@ func (d *DiscuzSession) set(c *gin.Context, name, value string, maxAge int, http
 // cookie encrypted with it, so any session planted before login is dropped.
 // A QQ login (kind other than discuz.NotQQ) also gets the helper cookies
 // Discuz's QQ login leaves, with the binding's openid read from its row,
-// as connect_login() does; m must be bound by then.
-func (d *DiscuzSession) Login(c *gin.Context, m *models.Member, kind discuz.QQLoginKind) error {
+// as connect_login() does; m must be bound by then. openid is the
+// binding's openid when the caller has just read or written it; "" reads it.
+func (d *DiscuzSession) Login(c *gin.Context, m *models.Member, kind discuz.QQLoginKind, openid string) error {
 	var helpers []discuz.HelperCookie
 	if kind != discuz.NotQQ {
-		conn, err := d.Store.ConnectByUID(c.Request.Context(), m.UID)
-		if err != nil {
-			return fmt.Errorf("QQ helper cookies of uid %d: %w", m.UID, err)
+		if openid == "" {
+			conn, err := d.Store.ConnectByUID(c.Request.Context(), m.UID)
+			if err != nil {
+				return fmt.Errorf("QQ helper cookies of uid %d: %w", m.UID, err)
+			}
+			openid = conn.ConOpenID
 		}
-		helpers = discuz.QQHelperCookies(kind, conn.ConOpenID)
+		helpers = discuz.QQHelperCookies(kind, openid)
 	}
 	rnd := d.Service.rnd()
 	salt, err := discuz.NewSaltkey(rnd)

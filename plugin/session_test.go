@@ -117,7 +117,7 @@ func TestLoginCookies(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := testSession(t, store, tt.secure, tt.path, tt.domain)
 			got, _ := serve(t, nil, func(c *gin.Context) {
-				if err := d.Login(c, &models.Member{UID: testBoundID, Password: "pw"}, tt.kind); err != nil {
+				if err := d.Login(c, &models.Member{UID: testBoundID, Password: "pw"}, tt.kind, ""); err != nil {
 					t.Fatal(err)
 				}
 			})
@@ -163,7 +163,7 @@ func TestQQLoginNeedsTheBinding(t *testing.T) {
 	for _, tt := range tests {
 		d := testSession(t, store, false, "/", "")
 		got, _ := serve(t, nil, func(c *gin.Context) {
-			err := d.Login(c, &models.Member{UID: testLoneID, Password: "pw"}, tt.kind)
+			err := d.Login(c, &models.Member{UID: testLoneID, Password: "pw"}, tt.kind, "")
 			if (err != nil) != tt.wantErr {
 				t.Errorf("kind %d: err %v, want error %v", tt.kind, err, tt.wantErr)
 			}

@@ -396,10 +396,11 @@ func checkGuestGroup(ctx context.Context, r *runner) Result {
 	raw := strings.TrimSpace(arr.GetString("guest_groupid"))
 	gid, _ := strconv.ParseInt(raw, 10, 64)
 	if gid <= 0 {
-		q, err := s.LoadQQSettings(ctx)
 		newgid := "newusergroupid"
-		if err == nil {
-			newgid = fmt.Sprintf("newusergroupid %d", q.NewUserGroupID)
+		if q, err := s.LoadQQSettings(ctx); err == nil {
+			if gid, err := s.NewUserGroupID(ctx, q); err == nil {
+				newgid = fmt.Sprintf("newusergroupid %d", gid)
+			}
 		}
 		return warn(fmt.Sprintf("connect.guest_groupid is %q: QQ users without a forum account get the new-member group (%s) instead of QQ游客", raw, newgid),
 			"run the fix-guest-group repair (creates the QQ游客 group and sets guest_groupid), as Discuz's 点击修复 did").repair(RepairFixGuestGroup)

@@ -81,7 +81,6 @@ type Options struct {
 type Client struct {
 	base    string
 	hc      *http.Client
-	tokenHC *http.Client // hc without keep-alive, see ExchangeCode
 	timeout time.Duration
 	maxBody int64
 	observe func(string, time.Duration, int)
@@ -122,18 +121,6 @@ func New(o Options) *Client {
 	} else {
 		c.hc = defaultHTTPClient()
 	}
-	c.tokenHC = c.hc
-	rt := c.hc.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
-	if t, ok := rt.(*http.Transport); ok {
-		t = t.Clone()
-		t.DisableKeepAlives = true
-		hc := *c.hc
-		hc.Transport = t
-		c.tokenHC = &hc
-	}
 	if u, err := url.Parse(c.base); err != nil || (u.Scheme != "https" && u.Scheme != "http") ||
 		u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		// The value itself is not echoed: it might hold user:password.
@@ -157,8 +144,10 @@ func defaultHTTPClient() *http.Client {
 			TLSHandshakeTimeout:   5 * time.Second,
 			ResponseHeaderTimeout: 10 * time.Second,
 			ExpectContinueTimeout: time.Second,
-			IdleConnTimeout:       90 * time.Second,
-			MaxIdleConnsPerHost:   4,
+			// Kept-alive connections save a TLS handshake per call; idle ones
+			// go well before common 60–75 s server keep-alive timeouts.
+			IdleConnTimeout:     30 * time.Second,
+			MaxIdleConnsPerHost: 64,
 		},
 		CheckRedirect: noRedirect,
 	}
@@ -194,9 +183,8 @@ func encodeOrdered(pairs [][2]string) string {
 // ExchangeCode trades the callback's code for a token. It is never retried
 // (the code is single use: a replay fails with 100020), not even by the
 // transport: net/http silently resends a GET that failed on a reused
-// keep-alive connection, so the token call uses a keep-alive-free clone of
-// the *http.Transport (an injected non-*http.Transport RoundTripper is used
-// as is).
+// keep-alive connection, so the token call is sent as never replayable
+// (doOnce) on the same kept-alive connections as the other calls.
 func (c *Client) ExchangeCode(ctx context.Context, cred Credentials, code, redirectURI string) (*Token, error) {
 	const ep = "token"
 	if err := c.precheck(ep, cred, true); err != nil {
@@ -352,8 +340,8 @@ func httpError(ep string, status int, body []byte) *Error {
 	return &Error{Endpoint: ep, Kind: k, HTTPStatus: status, Detail: strings.TrimSpace(d)}
 }
 
-// get sends the request and reads at most maxBody bytes; fresh selects the
-// keep-alive-free client (token calls, see ExchangeCode). Transport errors
+// get sends the request and reads at most maxBody bytes; fresh sends it
+// never replayable (token calls, see ExchangeCode). Transport errors
 // come back as *Error{Kind: KindTransport} whose cause has no query string.
 func (c *Client) get(ctx context.Context, ep, path string, q [][2]string, fresh bool) ([]byte, int, error) {
 	endpoint := c.base + path
@@ -362,11 +350,11 @@ func (c *Client) get(ctx context.Context, ep, path string, q [][2]string, fresh 
 		return nil, 0, transportError(ep, endpoint, err)
 	}
 	req.Header.Set("User-Agent", userAgent)
-	hc := c.hc
+	do := c.hc.Do
 	if fresh {
-		hc = c.tokenHC
+		do = c.doOnce
 	}
-	resp, err := hc.Do(req)
+	resp, err := do(req)
 	if err != nil {
 		return nil, 0, transportError(ep, endpoint, err)
 	}
@@ -383,6 +371,21 @@ func (c *Client) get(ctx context.Context, ep, path string, q [][2]string, fresh 
 	}
 	return body, resp.StatusCode, nil
 }
+
+// doOnce sends req so that net/http never resends it: a request with a body
+// it cannot rewind (GetBody nil) is not replayable. The body is empty, so
+// the wire request is the same plain GET. Used where a resend would be a
+// replay (the single-use code, OAuth 1.0 nonces).
+func (c *Client) doOnce(req *http.Request) (*http.Response, error) {
+	req.Body, req.GetBody, req.ContentLength = noReplay{}, nil, 0
+	return c.hc.Do(req)
+}
+
+// noReplay is an empty request body net/http cannot rewind.
+type noReplay struct{}
+
+func (noReplay) Read([]byte) (int, error) { return 0, io.EOF }
+func (noReplay) Close() error             { return nil }
 
 // transportError strips the URL from *url.Error: its URL carries
 // client_secret, code or access_token. The replacement keeps the type, so

@@ -439,6 +439,9 @@ func TestExchangeCodeNeverRetried(t *testing.T) {
 	c, _, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/oauth2.0/token" {
 			tokenCalls.Add(1)
+			if len(r.TransferEncoding) > 0 || r.ContentLength != 0 {
+				t.Errorf("token call sent a body: %v, length %d", r.TransferEncoding, r.ContentLength)
+			}
 			conn, _, err := w.(http.Hijacker).Hijack()
 			if err == nil {
 				conn.Close()

@@ -339,8 +339,8 @@ func oauth1Call[T any](ctx context.Context, c *OAuth1Client, ep, path string, cr
 	return settle(c.c, ep, start, body, status, err, parse, true, secrets)
 }
 
-// get sends the request on the keep-alive-free client (no transport-level
-// resend of a nonce) and reads at most maxBody bytes. Transport errors carry
+// get sends the request never replayable (no transport-level resend of a
+// nonce) and reads at most maxBody bytes. Transport errors carry
 // the endpoint without the query (which holds the token and signature).
 func (c *OAuth1Client) get(ctx context.Context, ep, endpoint, query string) ([]byte, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"?"+query, nil)
@@ -348,7 +348,7 @@ func (c *OAuth1Client) get(ctx context.Context, ep, endpoint, query string) ([]b
 		return nil, 0, transportError(ep, endpoint, err)
 	}
 	req.Header.Set("User-Agent", userAgent)
-	resp, err := c.c.tokenHC.Do(req)
+	resp, err := c.c.doOnce(req)
 	if err != nil {
 		return nil, 0, transportError(ep, endpoint, err)
 	}
