@@ -2,8 +2,8 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -420,46 +420,53 @@ type LoginFacts struct {
 
 // LoginLookup reads the blacklist, the binding and its member in one
 // statement: Discuz's three lookups (connect.php's uin_black check,
-// fetch_by_openid, the member row) on the callback's hot path.
+// fetch_by_openid, the member row) on the callback's hot path. The columns
+// come from the Member and MemberConnect mappings, so the rows read here
+// are the rows read everywhere else.
 func (s *Store) LoginLookup(ctx context.Context, openid string) (*LoginFacts, error) {
 	openid = strings.ToUpper(openid)
-	q := "SELECT (SELECT COUNT(*) FROM " + s.T.Discuz("common_uin_black") + " WHERE uin = ?)," +
-		" c.uid, c.conuin, c.conuinsecret, c.conopenid, c.conisfeed, c.conispublishfeed, c.conispublisht," +
-		" c.conisregister, c.conisqzoneavatar, c.conisqqshow, c.conuintoken," +
-		" m.uid, m.email, m.username, m.password, m.status, m.emailstatus, m.avatarstatus, m.adminid," +
-		" m.groupid, m.regdate, m.credits, m.conisbind" +
+	cols, err := s.prefixedColumns(map[string]any{"c": &MemberConnect{}, "m": &Member{}})
+	if err != nil {
+		return nil, err
+	}
+	q := "SELECT (SELECT COUNT(*) FROM " + s.T.Discuz("common_uin_black") + " WHERE uin = ?) AS black, " + cols +
 		" FROM (SELECT 1 AS one) d LEFT JOIN " + s.T.Discuz("common_member_connect") + " c ON c.conopenid = ?" +
 		" LEFT JOIN " + s.T.Discuz("common_member") + " m ON m.uid = c.uid ORDER BY c.uid LIMIT 1"
-	var (
-		black      int64
-		cUID, mUID sql.NullInt64
-		cn         MemberConnect
-		m          Member
-		cStr       [4]sql.NullString
-		cInt       [6]sql.NullInt64
-		mStr       [3]sql.NullString
-		mInt       [8]sql.NullInt64
-	)
-	err := s.DB.WithContext(ctx).Raw(q, openid, openid).Row().Scan(&black,
-		&cUID, &cStr[0], &cStr[1], &cStr[2], &cInt[0], &cInt[1], &cInt[2], &cInt[3], &cInt[4], &cInt[5], &cStr[3],
-		&mUID, &mStr[0], &mStr[1], &mStr[2], &mInt[0], &mInt[1], &mInt[2], &mInt[3], &mInt[4], &mInt[5], &mInt[6], &mInt[7])
-	if err != nil {
+	var row struct {
+		Black int64         `gorm:"column:black"`
+		C     MemberConnect `gorm:"embedded;embeddedPrefix:c_"`
+		M     Member        `gorm:"embedded;embeddedPrefix:m_"`
+	}
+	if err := s.DB.WithContext(ctx).Raw(q, openid, openid).Scan(&row).Error; err != nil {
 		return nil, fmt.Errorf("look up the QQ binding: %w", err)
 	}
-	f := &LoginFacts{Blacklisted: black > 0}
-	if cUID.Valid {
-		cn = MemberConnect{UID: cUID.Int64, ConUin: cStr[0].String, ConUinSecret: cStr[1].String, ConOpenID: cStr[2].String,
-			ConIsFeed: int(cInt[0].Int64), ConIsPublishFeed: int(cInt[1].Int64), ConIsPublishT: int(cInt[2].Int64),
-			ConIsRegister: int(cInt[3].Int64), ConIsQzoneAvatar: int(cInt[4].Int64), ConIsQQShow: int(cInt[5].Int64),
-			ConUinToken: cStr[3].String}
-		f.Connect = &cn
+	f := &LoginFacts{Blacklisted: row.Black > 0}
+	if row.C.UID > 0 { // NULL (no binding) scans as 0; Discuz has no uid 0
+		f.Connect = &row.C
 	}
-	if mUID.Valid {
-		m = Member{UID: mUID.Int64, Email: mStr[0].String, Username: mStr[1].String, Password: mStr[2].String,
-			Status: int(mInt[0].Int64), EmailStatus: int(mInt[1].Int64), AvatarStatus: int(mInt[2].Int64),
-			AdminID: int(mInt[3].Int64), GroupID: int(mInt[4].Int64), RegDate: mInt[5].Int64, Credits: mInt[6].Int64,
-			ConIsBind: int(mInt[7].Int64)}
-		f.Member = &m
+	if row.M.UID > 0 {
+		f.Member = &row.M
 	}
 	return f, nil
+}
+
+// prefixedColumns lists every mapped column of each model as
+// alias.column AS alias_column, for one statement that reads several rows.
+func (s *Store) prefixedColumns(models map[string]any) (string, error) {
+	aliases := make([]string, 0, len(models))
+	for a := range models {
+		aliases = append(aliases, a)
+	}
+	sort.Strings(aliases)
+	var parts []string
+	for _, a := range aliases {
+		stmt := &gorm.Statement{DB: s.DB}
+		if err := stmt.Parse(models[a]); err != nil {
+			return "", fmt.Errorf("columns of %T: %w", models[a], err)
+		}
+		for _, c := range stmt.Schema.DBNames {
+			parts = append(parts, a+"."+c+" AS "+a+"_"+c)
+		}
+	}
+	return strings.Join(parts, ", "), nil
 }

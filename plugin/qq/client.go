@@ -280,10 +280,10 @@ func (c *Client) precheck(ep string, cred Credentials, needKey bool) error {
 // call performs one GET and parses it. secrets are scrubbed from whatever
 // error comes back, on top of the structural protections (no URL in
 // transport errors, redacted excerpts).
-func call[T any](ctx context.Context, c *Client, ep, path string, q [][2]string, fresh bool,
+func call[T any](ctx context.Context, c *Client, ep, path string, q [][2]string, once bool,
 	parse func([]byte) (T, error), secrets ...string) (T, error) {
 	start := time.Now()
-	body, status, err := c.get(ctx, ep, path, q, fresh)
+	body, status, err := c.get(ctx, ep, path, q, once)
 	return settle(c, ep, start, body, status, err, parse, false, secrets)
 }
 
@@ -340,10 +340,10 @@ func httpError(ep string, status int, body []byte) *Error {
 	return &Error{Endpoint: ep, Kind: k, HTTPStatus: status, Detail: strings.TrimSpace(d)}
 }
 
-// get sends the request and reads at most maxBody bytes; fresh sends it
+// get sends the request and reads at most maxBody bytes; once sends it
 // never replayable (token calls, see ExchangeCode). Transport errors
 // come back as *Error{Kind: KindTransport} whose cause has no query string.
-func (c *Client) get(ctx context.Context, ep, path string, q [][2]string, fresh bool) ([]byte, int, error) {
+func (c *Client) get(ctx context.Context, ep, path string, q [][2]string, once bool) ([]byte, int, error) {
 	endpoint := c.base + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint+"?"+encodeOrdered(q), nil)
 	if err != nil {
@@ -351,7 +351,7 @@ func (c *Client) get(ctx context.Context, ep, path string, q [][2]string, fresh 
 	}
 	req.Header.Set("User-Agent", userAgent)
 	do := c.hc.Do
-	if fresh {
+	if once {
 		do = c.doOnce
 	}
 	resp, err := do(req)
