@@ -16,6 +16,7 @@ import (
 	"qqconnect/internal/config"
 	"qqconnect/migrations"
 	"qqconnect/models"
+	"qqconnect/plugin"
 	"qqconnect/plugin/sandbox"
 )
 
@@ -31,7 +32,14 @@ type App struct {
 	Sandbox *sandbox.Sandbox
 	Demo    *models.DemoAccounts // set only on the first standalone start
 	Live    *liveConfig          // config_global.php as it is now (memory cache settings)
+	// QQSettings keeps the QQ login settings for a second (README
+	// "Performance"); this instance's repairs forget them at once.
+	QQSettings *plugin.SettingsCache
 }
+
+// qqSettingsTTL is how long a change to the QQ login settings made outside
+// this instance may take to show.
+const qqSettingsTTL = time.Second
 
 // Close releases the database.
 func (a *App) Close() {
@@ -72,7 +80,8 @@ func openAppWith(ctx context.Context, cfg *config.Config, log *slog.Logger, migr
 		}
 		return nil, &dbUnreachableError{err}
 	}
-	app := &App{Cfg: cfg, Store: store, Log: log, Metrics: NewMetrics(), Live: newLiveConfig(cfg, log)}
+	app := &App{Cfg: cfg, Store: store, Log: log, Metrics: NewMetrics(), Live: newLiveConfig(cfg, log),
+		QQSettings: &plugin.SettingsCache{Load: store.LoadQQSettings, TTL: qqSettingsTTL}}
 	fail := func(err error) (*App, error) {
 		_ = store.Close()
 		return nil, err

@@ -31,7 +31,7 @@ func newRepairer(app *App) *repair.Repairer {
 // liveRepairer is the repair toolbox of the running service: its cache
 // invalidator follows config_global.php (liveConfig).
 func liveRepairer(app *App) *repair.Repairer {
-	return repairerWith(app, liveSetting{app.Live})
+	return repairerWith(app, liveSetting{l: app.Live, qq: app.QQSettings})
 }
 
 func repairerWith(app *App, cache repair.CacheInvalidator) *repair.Repairer {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"qqconnect/admin/doctor"
 	"qqconnect/internal/config"
@@ -52,6 +53,14 @@ func liveDoctorEnv(app *App) *doctor.Env {
 	return env
 }
 
+// doctorBudget bounds `qqconnect doctor` from start to report, and
+// doctorOpenBudget the database handshake within it: every check still
+// gets at least the difference.
+const (
+	doctorBudget     = 5500 * time.Millisecond
+	doctorOpenBudget = 2 * time.Second
+)
+
 // runDoctor is `qqconnect doctor [--json]`: every check once; exit 0 when
 // all are ok or warn, 1 when any fails, 2 for bad usage or configuration.
 func runDoctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -77,11 +86,23 @@ func runDoctor(ctx context.Context, args []string, getenv func(string) string, s
 		return 2
 	}
 	log := quietLogger(stderr)
+	// The whole run has one deadline, so a database or network that accepts
+	// connections and never answers costs seconds, not a check timeout on
+	// top of a connect timeout (README "Performance").
+	ctx, cancel := context.WithTimeout(ctx, doctorBudget)
+	defer cancel()
+	octx, ocancel := ctx, context.CancelFunc(func() {})
+	if cfg.DBDriver == "mysql" {
+		// The standalone demo may build its forum first: no open budget there.
+		octx, ocancel = context.WithTimeout(ctx, doctorOpenBudget)
+	}
+	defer ocancel()
 	// The doctor only reads a forum's database; the standalone demo database
 	// is qqconnect's own, so it may be brought up to date first.
 	// A forum where qqconnect never ran still gets every check that needs
 	// none of qqconnect's own tables.
-	app, dbErr := openAppWith(ctx, cfg, log, cfg.DBDriver == "sqlite", true)
+	app, dbErr := openAppWith(octx, cfg, log, cfg.DBDriver == "sqlite", true)
+	ocancel()
 	if app != nil {
 		defer app.Close()
 		if app.Demo != nil {

@@ -5,9 +5,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"qqconnect/admin/repair"
 	"qqconnect/discuz"
 	"qqconnect/internal/testdb"
+	"qqconnect/models"
 	"qqconnect/plugin/sandbox"
 )
 
@@ -143,6 +146,46 @@ func TestBindExisting(t *testing.T) {
 }
 
 // TestRefusals: every case Discuz refuses gets a clear page and writes nothing.
+// TestSettingsTTL: the QQ login settings are kept for qqSettingsTTL. A
+// change made behind the instance's back (Discuz's admin panel, the CLI)
+// shows once that has passed; one made by the instance's own repairs (the
+// admin panel) at once.
+func TestSettingsTTL(t *testing.T) {
+	s := newTestSite(t, testdb.X35, nil)
+	if err := models.SeedDemoSettingCache(t.Context(), s.App.Store, time.Now()); err != nil {
+		t.Fatal(err) // repairs patch Discuz's setting cache: it must exist
+	}
+	login := func() (int, string) {
+		resp, body := s.browser().get("/connect/qq/login?referer=/")
+		return resp.StatusCode, body
+	}
+	if status, _ := login(); status != http.StatusFound {
+		t.Fatalf("login redirect on a working site: %d", status)
+	}
+	// Discuz's admin switches QQ login off.
+	s.DB.Exec(t, "UPDATE pre_common_plugin SET available=0 WHERE identifier='qqconnect'")
+	if status, _ := login(); status != http.StatusFound {
+		t.Fatalf("within the TTL the kept settings answer: %d, want 302", status)
+	}
+	time.Sleep(qqSettingsTTL + 100*time.Millisecond)
+	if status, body := login(); status == http.StatusFound || !strings.Contains(body, "QQ互联功能尚未开启") {
+		t.Fatalf("%s after the change: %d %.300s, want the refusal", qqSettingsTTL, status, body)
+	}
+	// The admin panel's repair turns it back on, and the next login sees it.
+	if _, _, err := liveRepairer(s.App).Apply(t.Context(), repair.PluginEnable, repair.Args{}, repair.Actor{Name: "test", Source: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := login(); status != http.StatusFound {
+		t.Fatalf("right after plugin-enable from the admin panel: %d %.300s", status, body)
+	}
+	if _, _, err := liveRepairer(s.App).Apply(t.Context(), repair.PluginDisable, repair.Args{}, repair.Actor{Name: "test", Source: "web"}); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := login(); !strings.Contains(body, "QQ互联功能尚未开启") {
+		t.Fatalf("right after plugin-disable from the admin panel: %d %.300s", status, body)
+	}
+}
+
 func TestRefusals(t *testing.T) {
 	s := newTestSite(t, testdb.X35, nil)
 	bound := s.addMember("boundone", "pw-123456", 10)
@@ -234,6 +277,7 @@ func TestRefusals(t *testing.T) {
 			if c.setup != nil {
 				c.setup()
 			}
+			s.settingsChanged()
 			before := s.checksum()
 			states := s.count("SELECT count(*) FROM pre_qqconnect_oauth_state")
 			status, body := c.run(s.browser())

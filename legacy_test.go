@@ -122,6 +122,7 @@ func TestCloudEraOAuth1(t *testing.T) {
 	if err != nil || entry == nil {
 		t.Fatalf("switch-oauth2: %v", err)
 	}
+	s.settingsChanged() // the CLI's repairer, another process's in production
 	b3 := s.browser()
 	if resp, body := b3.qqLogin("11001", "/"); resp.StatusCode != http.StatusFound || b3.discuzLogin() != uid {
 		t.Fatalf("OAuth 2.0 login after the switch: %d %.300s", resp.StatusCode, body)
@@ -129,6 +130,7 @@ func TestCloudEraOAuth1(t *testing.T) {
 	if _, err := newRepairer(s.App).Undo(t.Context(), entry.ID, repair.Actor{Name: "test", Source: "cli"}); err != nil {
 		t.Fatalf("undo switch: %v", err)
 	}
+	s.settingsChanged()
 	if resp, _ := s.browser().get("/connect/qq/login?referer=/"); !strings.Contains(resp.Header.Get("Location"), "/oauth/qzoneoauth_authorize?") {
 		t.Fatalf("after undo the site should use OAuth 1.0 again: %q", resp.Header.Get("Location"))
 	}

@@ -10,6 +10,7 @@ import (
 	"qqconnect/admin/repair"
 	"qqconnect/internal/config"
 	"qqconnect/internal/rowcache"
+	"qqconnect/plugin"
 )
 
 // liveConfig follows config_global.php while qqconnect runs. An admin who
@@ -128,9 +129,15 @@ func (r liveRows) InvalidateSyscache(ctx context.Context, cname string) error {
 }
 
 // liveSetting is the repair.CacheInvalidator of the admin pages.
-type liveSetting struct{ l *liveConfig }
+type liveSetting struct {
+	l  *liveConfig
+	qq *plugin.SettingsCache // this instance's own copy of the QQ login settings; nil when none
+}
 
 func (s liveSetting) InvalidateSetting(ctx context.Context) error {
+	if s.qq != nil {
+		s.qq.Forget()
+	}
 	_, _, c := s.l.current()
 	return c.InvalidateSetting(ctx)
 }

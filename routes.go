@@ -57,6 +57,7 @@ func newRouter(app *App) http.Handler {
 	// each bind and unbind; nil when out of reach or not configured.
 	svc.RowCache = liveRows{app.Live}
 	svc.SiteCharset = cfg.Charset
+	svc.Settings = app.QQSettings
 	h := &plugin.Handlers{
 		Svc: svc, Render: render, PublicURL: cfg.PublicURL, CookiePath: cfg.CookiePath,
 		Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, HomePath: "/",
@@ -116,6 +117,7 @@ func newRouter(app *App) http.Handler {
 		Doctor: func(ctx context.Context) doctor.Report { return doctor.Run(ctx, liveDoctorEnv(app)) },
 		Info:   admin.SiteInfo{PublicURL: cfg.PublicURL, RedirectURI: cfg.RedirectURI(), DiscuzVersion: cfg.DiscuzVersion, Driver: cfg.DBDriver},
 	}
+	adm.Latest = &doctor.Latest{Run: adm.Doctor}
 	r.GET("/admin", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/admin/") })
 	login := r.Group("/admin", adm.CheckCSRF())
 	login.GET("/login", adm.LoginPage)

@@ -308,6 +308,11 @@ func (s *testSite) addMember(username, password string, groupid int) int64 {
 
 // checksum fingerprints the tables a QQ flow may write, to prove a refusal
 // wrote nothing.
+// settingsChanged tells the instance that a test changed the QQ login
+// settings behind its back (as Discuz's admin panel or the CLI would): it
+// would see them within qqSettingsTTL anyway; tests do not wait for that.
+func (s *testSite) settingsChanged() { s.App.QQSettings.Forget() }
+
 func (s *testSite) checksum() string {
 	s.t.Helper()
 	tables := []string{"pre_common_member", "pre_common_member_connect", "pre_connect_memberbindlog",

@@ -21,6 +21,7 @@ type Admin struct {
 	Store   *models.Store
 	Render  *web.Renderer
 	Doctor  func(ctx context.Context) doctor.Report
+	Latest  *doctor.Latest // the dashboard's background runs of Doctor
 	Repair  *repair.Repairer
 	Secure  bool
 	Sandbox bool

@@ -123,7 +123,8 @@ func (s *Store) RestorePending(ctx context.Context, p Pending) error {
 // encrypted session cookie and cost no row until then. ErrNotFound when the
 // state was used already.
 func (s *Store) MarkStateUsed(ctx context.Context, stateHash string, now time.Time, expiresAt int64) error {
-	err := s.own(ctx, "oauth_state").Create(&OAuthState{StateHash: stateHash, CreatedAt: now.Unix(), ExpiresAt: expiresAt, Protocol: "used"}).Error
+	err := s.hotExec(ctx, "INSERT INTO "+s.T.Own("oauth_state")+" (state_hash, created_at, expires_at, protocol) VALUES (?, ?, ?, ?)",
+		stateHash, now.Unix(), expiresAt, "used")
 	if err != nil {
 		if isDuplicate(err) {
 			return fmt.Errorf("oauth state already used: %w", ErrNotFound)

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"qqconnect/internal/testdb"
 	"qqconnect/models"
@@ -24,7 +25,7 @@ func TestLoginLookup(t *testing.T) {
 			mustExec(t, s, "INSERT INTO pre_common_member_connect (uid, conuin, conuinsecret, conopenid, conisfeed, conuintoken) VALUES (9002, '', '', 'BBBB2222', 1, '')")
 			mustExec(t, s, "INSERT INTO pre_common_uin_black (uin, uid, dateline) VALUES ('CCCC3333', 0, 1700000000)")
 
-			f, err := s.LoginLookup(ctx, "aaaa1111")
+			f, err := s.LoginLookup(ctx, "101234567", "aaaa1111")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -33,21 +34,101 @@ func TestLoginLookup(t *testing.T) {
 			if f.Blacklisted || f.Connect == nil || *f.Connect != *wantConn || f.Member == nil || *f.Member != *wantMember {
 				t.Fatalf("bound: %+v %+v %+v, want %+v %+v", f.Blacklisted, f.Connect, f.Member, wantConn, wantMember)
 			}
-			if f.Member.Password != "pw9001" || f.Member.Credits != 42 || f.Connect.ConIsRegister != 1 {
-				t.Fatalf("fields not read: %+v %+v", f.Member, f.Connect)
+			if f.Member.Password != "pw9001" || f.Member.Credits != 42 || f.Connect.ConIsRegister != 1 || f.IdentityID != 0 {
+				t.Fatalf("fields not read: %+v %+v identity %d", f.Member, f.Connect, f.IdentityID)
 			}
-			f, err = s.LoginLookup(ctx, "BBBB2222") // a binding whose member is gone
+			if err := s.UpsertIdentity(ctx, nil, models.Identity{UID: 9001, AppID: "101234567", OpenID: "AAAA1111", Nickname: "企鹅"}); err != nil {
+				t.Fatal(err)
+			}
+			want, _ := s.IdentityByUID(ctx, 9001)
+			if f, err = s.LoginLookup(ctx, "101234567", "AAAA1111"); err != nil || want == nil || f.IdentityID != want.ID {
+				t.Fatalf("identity: lookup %+v %v, want id of %+v", f, err, want)
+			}
+			if f, err = s.LoginLookup(ctx, "other-app", "AAAA1111"); err != nil || f.IdentityID != 0 {
+				t.Fatalf("identity of another AppID: %+v %v", f, err)
+			}
+			f, err = s.LoginLookup(ctx, "101234567", "BBBB2222") // a binding whose member is gone
 			if err != nil || f.Connect == nil || f.Connect.UID != 9002 || f.Member != nil {
 				t.Fatalf("orphan binding: %+v %v", f, err)
 			}
-			f, err = s.LoginLookup(ctx, "CCCC3333")
+			f, err = s.LoginLookup(ctx, "101234567", "CCCC3333")
 			if err != nil || !f.Blacklisted || f.Connect != nil || f.Member != nil {
 				t.Fatalf("blacklisted: %+v %v", f, err)
 			}
-			f, err = s.LoginLookup(ctx, "DDDD4444")
+			mustExec(t, s, "INSERT INTO pre_common_uin_black (uin, uid, dateline) VALUES ('AAAA1111', 9001, 1700000000)")
+			if f, err = s.LoginLookup(ctx, "101234567", "AAAA1111"); err != nil || !f.Blacklisted || f.Connect == nil || f.Member == nil {
+				t.Fatalf("bound and blacklisted: %+v %v", f, err)
+			}
+			f, err = s.LoginLookup(ctx, "101234567", "DDDD4444")
 			if err != nil || f.Blacklisted || f.Connect != nil || f.Member != nil {
 				t.Fatalf("unknown: %+v %v", f, err)
 			}
 		})
+	}
+}
+
+// RecordLogin writes the same rows whether the identity row was known
+// (MariaDB: one UPDATE over the three tables) or not (a transaction), and
+// a member without a status row still gets the rest.
+func TestRecordLogin(t *testing.T) {
+	stores := map[string]func(t *testing.T) *models.Store{
+		"mysql":  func(t *testing.T) *models.Store { s, _ := newMySQLStore(t, testdb.X35); return s },
+		"sqlite": newSQLiteStore,
+	}
+	cases := []struct {
+		name          string
+		knownIdentity bool
+		statusRow     bool
+	}{
+		{"identity known", true, true},
+		{"identity new", false, true},
+		{"identity known, no status row", true, false},
+	}
+	for name, open := range stores {
+		for _, tc := range cases {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				s := open(t)
+				ctx := context.Background()
+				mustExec(t, s, "INSERT INTO pre_common_member (uid, username, password, email, groupid, regdate, conisbind) VALUES (9001, 'm9001', 'pw', 'a@example.com', 10, 1700000000, 1)")
+				mustExec(t, s, "INSERT INTO pre_common_member_connect (uid, conuin, conuinsecret, conopenid, conisfeed, conuintoken) VALUES (9001, '', '', 'AAAA1111', 0, 'old-token')")
+				if tc.statusRow {
+					mustExec(t, s, "INSERT INTO pre_common_member_status (uid, regip, lastip, lastvisit, lastactivity) VALUES (9001, '10.0.0.1', '10.0.0.1', 1700000000, 1700000000)")
+				}
+				if tc.knownIdentity {
+					if err := s.UpsertIdentity(ctx, nil, models.Identity{UID: 9001, AppID: "101234567", OpenID: "AAAA1111", Nickname: "旧", CreatedAt: 1700000000, UpdatedAt: 1700000000}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				f, err := s.LoginLookup(ctx, "101234567", "AAAA1111")
+				if err != nil {
+					t.Fatal(err)
+				}
+				now := time.Unix(1800000000, 0)
+				union := "UNION-1"
+				id := models.Identity{ID: f.IdentityID, UID: 9001, AppID: "101234567", OpenID: "AAAA1111", UnionID: &union,
+					Nickname: "𠮷野家🐧", AvatarURL: "https://q.qlogo.cn/x/100", TokenExpiresAt: 1800007776, CreatedAt: now.Unix(), UpdatedAt: now.Unix()}
+				if err := s.RecordLogin(ctx, 9001, "aaaa1111", models.QQCred{Token: "new-token"}, "192.0.2.7", id, now); err != nil {
+					t.Fatal(err)
+				}
+				c, err := s.ConnectByOpenID(ctx, "AAAA1111")
+				if err != nil || c.ConUinToken != "new-token" || c.ConIsFeed != 1 {
+					t.Errorf("binding after login: %+v %v", c, err)
+				}
+				got, err := s.IdentityByUID(ctx, 9001)
+				if err != nil || got.Nickname != id.Nickname || got.AvatarURL != id.AvatarURL || got.UnionID == nil || *got.UnionID != union ||
+					got.TokenExpiresAt != id.TokenExpiresAt || got.UpdatedAt != now.Unix() {
+					t.Errorf("identity after login: %+v %v", got, err)
+				}
+				if tc.knownIdentity && got.CreatedAt != 1700000000 {
+					t.Errorf("created_at of a known identity changed to %d", got.CreatedAt)
+				}
+				var ip string
+				var visit int64
+				err = s.DB.Raw("SELECT lastip, lastvisit FROM pre_common_member_status WHERE uid = 9001").Row().Scan(&ip, &visit)
+				if tc.statusRow && (err != nil || ip != "192.0.2.7" || visit != now.Unix()) {
+					t.Errorf("status after login: %q %d %v", ip, visit, err)
+				}
+			})
+		}
 	}
 }

@@ -2,7 +2,10 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"qqconnect/discuz"
 )
@@ -62,54 +65,66 @@ func (q *QQSettings) LoginReady() bool {
 var qqSettingKeys = []string{"connectappid", "connectappkey", "connect", "regconnect", "regverify",
 	"censoruser", "initcredits", "bbclosed"}
 
-// settingOrPlugin is one row of LoadQQSettings' statement: a setting
-// (Skey set) or the qqconnect plugin row (Available set).
-type settingOrPlugin struct {
-	Skey      *string `gorm:"column:skey"`
-	Svalue    *string `gorm:"column:svalue"`
-	Available *int    `gorm:"column:available"`
-	Version   *string `gorm:"column:version"`
-}
-
 // LoadQQSettings reads the QQ login switches and credentials: the settings
 // and the plugin row in one statement, because every login and callback
 // starts here (README "Performance").
 func (s *Store) LoadQQSettings(ctx context.Context) (*QQSettings, error) {
-	var rows []settingOrPlugin
-	err := s.DB.WithContext(ctx).Raw("SELECT skey, svalue, NULL AS available, NULL AS version FROM "+s.T.Discuz("common_setting")+
-		" WHERE skey IN ? UNION ALL SELECT NULL, NULL, available, version FROM "+s.T.Discuz("common_plugin")+
-		" WHERE identifier = ?", qqSettingKeys, "qqconnect").Scan(&rows).Error
+	q := "SELECT skey, svalue, NULL AS available, NULL AS version FROM " + s.T.Discuz("common_setting") +
+		" WHERE skey IN (" + placeholders(len(qqSettingKeys)) + ") UNION ALL SELECT NULL, NULL, available, version FROM " +
+		s.T.Discuz("common_plugin") + " WHERE identifier = ?"
+	args := make([]any, 0, len(qqSettingKeys)+1)
+	for _, k := range qqSettingKeys {
+		args = append(args, k)
+	}
+	m := make(map[string]string, len(qqSettingKeys))
+	out := &QQSettings{Connect: &discuz.Array{}}
+	err := s.hotQuery(ctx, q, append(args, "qqconnect"), func(rows *sql.Rows) error {
+		var key, value, available, version sql.NullString
+		if err := rows.Scan(&key, &value, &available, &version); err != nil {
+			return err
+		}
+		switch {
+		case key.Valid && value.Valid:
+			m[key.String] = value.String
+		case available.Valid && !out.PluginInstalled: // the first row, as LIMIT 1 did
+			out.PluginInstalled, out.PluginAvailable = true, available.String == "1"
+			out.PluginVersion = version.String
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read QQ login settings: %w", err)
 	}
-	m := make(map[string]string, len(qqSettingKeys))
-	q := &QQSettings{Connect: &discuz.Array{}}
-	for _, r := range rows {
-		switch {
-		case r.Skey != nil && r.Svalue != nil:
-			m[*r.Skey] = *r.Svalue
-		case r.Available != nil && !q.PluginInstalled: // the first row, as LIMIT 1 did
-			q.PluginInstalled, q.PluginAvailable = true, *r.Available == 1
-			if r.Version != nil {
-				q.PluginVersion = *r.Version
-			}
-		}
-	}
-	q.AppID, q.AppKey = m["connectappid"], m["connectappkey"]
-	q.RegConnect, q.CensorUser, q.BBClosed = m["regconnect"] == "1", m["censoruser"], m["bbclosed"] == "1"
-	fmt.Sscan(m["regverify"], &q.RegVerify)
-	q.InitCredits = m["initcredits"]
+	out.AppID, out.AppKey = m["connectappid"], m["connectappkey"]
+	out.RegConnect, out.CensorUser, out.BBClosed = m["regconnect"] == "1", m["censoruser"], m["bbclosed"] == "1"
+	out.RegVerify = int(leadingInt(m["regverify"]))
+	out.InitCredits = m["initcredits"]
 	if raw := m["connect"]; raw != "" {
 		if arr, err := s.UnserializeSetting(raw); err == nil {
-			q.Connect = arr
+			out.Connect = arr
 		} else {
-			q.ConnectBroken = true
+			out.ConnectBroken = true
 		}
 	}
-	fmt.Sscan(q.Connect.GetString("guest_groupid"), &q.GuestGroupID)
-	fmt.Sscan(q.Connect.GetString("register_groupid"), &q.RegisterGroupID)
-	fmt.Sscan(q.Connect.GetString("register_uinlimit"), &q.RegisterUinLimit)
-	return q, nil
+	out.GuestGroupID = leadingInt(out.Connect.GetString("guest_groupid"))
+	out.RegisterGroupID = leadingInt(out.Connect.GetString("register_groupid"))
+	out.RegisterUinLimit = int(leadingInt(out.Connect.GetString("register_uinlimit")))
+	return out, nil
+}
+
+// leadingInt reads a number as fmt.Sscan did (and PHP's intval does): an
+// optional sign and the digits after leading space; 0 when there are none.
+func leadingInt(v string) int64 {
+	v = strings.TrimSpace(v)
+	end := 0
+	if end < len(v) && (v[0] == '-' || v[0] == '+') {
+		end++
+	}
+	for end < len(v) && v[end] >= '0' && v[end] <= '9' {
+		end++
+	}
+	n, _ := strconv.ParseInt(v[:end], 10, 64)
+	return n
 }
 
 // NewUserGroupID is the group a new member gets by its initial credits, as

@@ -45,6 +45,7 @@ type Service struct {
 	Metrics     Metrics
 	RowCache    rowcache.Invalidator // Discuz's memory-cached member rows; nil when none
 	SiteCharset string               // the site's charset (cached blobs hold its bytes); "" = utf-8
+	Settings    *SettingsCache       // the QQ login settings, kept briefly; nil reads them every time
 
 	// OAuth 1.0 (cloud-era sites): the Qzone client, QQCONNECT_QQ_PROTOCOL
 	// ("auto", "oauth1", "oauth2") and the Discuz version from DISCUZ_ROOT.
@@ -139,7 +140,11 @@ var (
 
 // CheckEnabled reports why QQ login cannot start, as Discuz's connect.php does.
 func (s *Service) CheckEnabled(ctx context.Context) (*models.QQSettings, error) {
-	q, err := s.Store.LoadQQSettings(ctx)
+	load := s.Store.LoadQQSettings
+	if s.Settings != nil {
+		load = s.Settings.Get
+	}
+	q, err := load(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +345,7 @@ func (s *Service) exchangeOAuth1(ctx context.Context, cred qq.Credentials, query
 // finish applies Discuz's callback rules to the QQ user.
 func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID string, st *LoginState, u *qqUser, ip string, loggedInUID int64) (*CallbackResult, error) {
 	openid := strings.ToUpper(u.openid)
-	facts, err := s.Store.LoginLookup(ctx, openid)
+	facts, err := s.Store.LoginLookup(ctx, q.AppID, openid)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +388,7 @@ func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID st
 			return nil, ErrOpenIDBound
 		}
 		s.fillProfile(ctx, u, &id)
-		id.UID = m.UID
+		id.UID, id.ID = m.UID, facts.IdentityID
 		if err := s.Store.RecordLogin(ctx, m.UID, openid, u.cred, ip, id, now); err != nil {
 			return nil, err
 		}

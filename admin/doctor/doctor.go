@@ -289,21 +289,27 @@ func (r *runner) runOne(c check) (res Result) {
 		// A check whose queries failed because its deadline passed is a
 		// timeout, not a database or network fault.
 		if res.Status == Fail && ctx.Err() != nil {
-			return r.interrupted()
+			return r.interrupted(start)
 		}
 		return res
 	case <-ctx.Done():
-		return r.interrupted()
+		return r.interrupted(start)
 	}
 }
 
-func (r *runner) interrupted() Result {
-	if r.ctx.Err() != nil {
+// interrupted is the result of a check stopped by its deadline, or by the
+// run's: a caller may bound the whole run (the doctor command does).
+func (r *runner) interrupted(start time.Time) Result {
+	if errors.Is(r.ctx.Err(), context.Canceled) {
 		return Result{Status: Fail, Detail: "cancelled before it finished: " + r.ctx.Err().Error(),
 			Fix: "run the checks again"}
 	}
+	took := r.env.CheckTimeout
+	if r.ctx.Err() != nil {
+		took = time.Since(start).Round(100 * time.Millisecond)
+	}
 	return Result{Status: Fail,
-		Detail: "timed out after " + r.env.CheckTimeout.String(),
+		Detail: "timed out after " + took.String(),
 		Fix:    "the database or network answers too slowly; run the checks again, then look at the server's load and connectivity"}
 }
 

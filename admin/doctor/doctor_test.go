@@ -223,6 +223,25 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
+// TestRunDeadline: a deadline on the whole run (the doctor command's)
+// stops a stuck check at that deadline, and says how long it had.
+func TestRunDeadline(t *testing.T) {
+	t.Parallel()
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	env := offlineEnv()
+	env.Resolver = &fakeResolver{block: block}
+	env.CheckTimeout = time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res := runChecks(ctx, env, []string{"qq_dns"}).Checks[0]
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("Run took %s despite a 300ms deadline", took)
+	}
+	want{status: Fail, contains: []string{"timed out after 300ms"}}.check(t, res)
+}
+
 func TestCancelled(t *testing.T) {
 	t.Parallel()
 	block := make(chan struct{})

@@ -23,6 +23,7 @@ type Page struct {
 	Sandbox bool
 	User    string // the signed-in administrator on admin pages
 	Data    any
+	Refresh int // seconds until the page reloads itself (0: never)
 }
 
 // Renderer executes the embedded templates; parsed once at start-up.

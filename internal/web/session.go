@@ -11,10 +11,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"time"
 
 	"github.com/gin-contrib/sessions"
-	"github.com/gin-contrib/sessions/cookie"
 	"github.com/gin-gonic/gin"
+	"github.com/gorilla/securecookie"
+	gsessions "github.com/gorilla/sessions"
 )
 
 // SessionName is the cookie of qqconnect's own small browser session. It holds
@@ -34,15 +36,29 @@ func SessionOptions(path string, secure bool) sessions.Options {
 	return sessions.Options{Path: path, MaxAge: 0, Secure: secure, HttpOnly: true, SameSite: http.SameSiteLaxMode}
 }
 
-// NewSessionStore derives the cookie signing and encryption keys from the
-// Discuz authkey, so every instance of one site shares them without new config.
+// NewSessionStore derives the cookie keys from the Discuz authkey, so every
+// instance of one site shares them without new config. Cookies are sealed
+// with sessionCodec; cookies sealed by earlier releases (gorilla's
+// securecookie) still open, so an upgrade logs no one out mid-login.
 func NewSessionStore(authkey, path string, secure bool) sessions.Store {
-	auth := derive(authkey, "qqconnect session hmac")
-	enc := derive(authkey, "qqconnect session aes")
-	st := cookie.NewStore(auth, enc)
+	codec, err := newSessionCodec(derive(authkey, "qqconnect session aead"), sessionMaxAge)
+	if err != nil {
+		panic(err) // a 32-byte key always makes a cipher
+	}
+	legacy := securecookie.New(derive(authkey, "qqconnect session hmac"), derive(authkey, "qqconnect session aes"))
+	legacy.MaxAge(int(sessionMaxAge.Seconds()))
+	st := &cookieStore{&gsessions.CookieStore{Codecs: []securecookie.Codec{codec, legacy}}}
 	st.Options(SessionOptions(path, secure))
 	return st
 }
+
+// sessionMaxAge bounds how old a session cookie may be, as gorilla's did.
+const sessionMaxAge = 30 * 24 * time.Hour
+
+// cookieStore is gin-contrib's cookie store with codecs of our choosing.
+type cookieStore struct{ *gsessions.CookieStore }
+
+func (s *cookieStore) Options(o sessions.Options) { s.CookieStore.Options = o.ToGorillaOptions() }
 
 func derive(secret, label string) []byte {
 	m := hmac.New(sha256.New, []byte(secret))
