@@ -560,4 +560,17 @@ func TestUnionIDRefused(t *testing.T) {
 	if n := s.count("SELECT count(*) FROM pre_qqconnect_meta WHERE k='qq_unionid_refused_at' AND v<>''"); n != 1 {
 		t.Fatal("the refusal was not remembered for the doctor")
 	}
+	// The refusal is not asked for again on every login: the member's next
+	// QQ login makes one /me call, not a refused one and a second.
+	before := s.qqCalls("me")
+	if before != 2 {
+		t.Fatalf("first login: %d /me calls, want 2 (asked for unionid, refused, asked without)", before)
+	}
+	b2 := s.browser()
+	if resp, body := b2.qqLogin("21001", "/"); resp.StatusCode != http.StatusFound || resp.Header.Get("Location") == "/connect/qq/bind" {
+		t.Fatalf("second login: %d %.300s", resp.StatusCode, body)
+	}
+	if n := s.qqCalls("me") - before; n != 1 {
+		t.Fatalf("second login made %d /me calls, want 1", n)
+	}
 }

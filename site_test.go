@@ -308,6 +308,29 @@ func (s *testSite) addMember(username, password string, groupid int) int64 {
 
 // checksum fingerprints the tables a QQ flow may write, to prove a refusal
 // wrote nothing.
+// qqCalls is how many calls this instance made to one QQ endpoint, from
+// its own latency histogram.
+func (s *testSite) qqCalls(endpoint string) uint64 {
+	s.t.Helper()
+	mfs, err := s.App.Metrics.Registry.Gather()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "qqconnect_qq_call_duration_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "endpoint" && l.GetValue() == endpoint {
+					return m.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+	}
+	return 0
+}
+
 // settingsChanged tells the instance that a test changed the QQ login
 // settings behind its back (as Discuz's admin panel or the CLI would): it
 // would see them within qqSettingsTTL anyway; tests do not wait for that.

@@ -43,6 +43,10 @@ type level struct {
 	SQLPerCall     float64 `json:"sql_per_callback"`
 	CallsPerCall   float64 `json:"upstream_calls_per_callback"`
 	RSSMiB         float64 `json:"peak_rss_mib"`
+	// The stand-in's CPU per callback at the same level (0 ms only), and
+	// the product's as a multiple of it.
+	StandinCPUUS float64 `json:"standin_cpu_us_per_callback,omitempty"`
+	CPUVsStandin float64 `json:"product_cpu_vs_standin,omitempty"`
 }
 
 // results is the whole run, as printed and written to -json.
@@ -89,8 +93,10 @@ func TestPerformance(t *testing.T) {
 	addr := freeAddr(t)
 	e := newEmulator(t, appID, f.appKey, "http://"+addr+"/connect/qq/callback", f.qqs())
 	s := startServe(t, bin, f, addr, e.srv.URL)
+	si := startStandin(t, f, freeAddr(t), e.srv.URL, e.redirectURI)
 	dbPID := mariadbPID(f)
 	tr := newTransport()
+	hc := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	client := qq.New(qq.Options{BaseURL: e.srv.URL, HTTPClient: &http.Client{Transport: newTransport()}})
 
 	offset := 0
@@ -118,12 +124,15 @@ func TestPerformance(t *testing.T) {
 			cpu0, _ := cpuSeconds(s.pid)
 			db0, _ := cpuSeconds(dbPID)
 			st0, calls0 := f.stats(t), e.apiCalls()
-			cb, err := run(c, n, func(i int) error { return callback(s, f, tr, visits[i]) })
+			cb, err := run(c, n, func(i int) error { return callback(hc, visits[i]) })
 			must(t, err, "callbacks at c=%d, latency %v", c, lat)
 			cpu1, _ := cpuSeconds(s.pid)
 			db1, _ := cpuSeconds(dbPID)
 			st1, calls1 := f.stats(t), e.apiCalls()
 			rss, _ := peakRSS(s.pid)
+			for _, v := range visits {
+				must(t, checkCallback(f, v), "callbacks at c=%d, latency %v", c, lat)
+			}
 			dbCPU := db1 - db0
 			if dbPID == 0 {
 				dbCPU = st1.cpu - st0.cpu
@@ -133,6 +142,10 @@ func TestPerformance(t *testing.T) {
 				FloorP50MS: ms(fl.pct(.5)), FloorP99MS: ms(fl.pct(.99)), P50MS: ms(cb.pct(.5)), P99MS: ms(cb.pct(.99)),
 				CPUPerCallUS: (cpu1 - cpu0) / float64(n) * 1e6, DBCPUPerCallUS: dbCPU / float64(n) * 1e6,
 				SQLPerCall: float64(st1.statements-st0.statements) / float64(n), CallsPerCall: float64(calls1-calls0) / float64(n), RSSMiB: rss}
+			if lat == 0 {
+				l.StandinCPUUS = standinCPU(t, si, e, f, c, n, offset)
+				l.CPUVsStandin = l.CPUPerCallUS / l.StandinCPUUS
+			}
 			res.Levels = append(res.Levels, l)
 		}
 	}
@@ -150,6 +163,35 @@ func TestPerformance(t *testing.T) {
 	for _, m := range res.Missed {
 		t.Errorf("target missed: %s", m)
 	}
+}
+
+// standinCPU runs n stand-in callbacks at concurrency c, codes authorized
+// untimed, and returns its CPU per callback.
+func standinCPU(t *testing.T, si *serve, e *emulator, f *forum, c, n, offset int) float64 {
+	e.reset(t)
+	urls := make([]string, n)
+	for i := range urls {
+		code, err := e.code(fmt.Sprint("standin-", i), f.members[(offset+i)%len(f.members)].qq)
+		must(t, err, "authorize for the stand-in")
+		urls[i] = si.url + "/cb?code=" + url.QueryEscape(code)
+	}
+	hc := &http.Client{Transport: newTransport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cpu0, _ := cpuSeconds(si.pid)
+	_, err := run(c, n, func(i int) error {
+		resp, err := hc.Get(urls[i])
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusFound {
+			return fmt.Errorf("stand-in: %d %.300s", resp.StatusCode, body)
+		}
+		return nil
+	})
+	must(t, err, "stand-in at c=%d", c)
+	cpu1, _ := cpuSeconds(si.pid)
+	return (cpu1 - cpu0) / float64(n) * 1e6
 }
 
 // targets lists every target of issue 12 the run missed.
@@ -204,12 +246,16 @@ func targets(r *results) []string {
 func report(t *testing.T, r *results) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "qqconnect performance (%s run; %s; %d bound members)\n\n", r.Mode, r.Machine, r.Members)
-	fmt.Fprintf(&b, "| QQ latency | c | floor/s | callbacks/s | ratio | floor p50/p99 ms | p50/p99 ms | product CPU µs/cb | MariaDB CPU µs/cb | SQL/cb | QQ calls/cb | peak RSS MiB |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| QQ latency | c | floor/s | callbacks/s | ratio | floor p50/p99 ms | p50/p99 ms | product CPU µs/cb | stand-in CPU µs/cb | MariaDB CPU µs/cb | SQL/cb | QQ calls/cb | peak RSS MiB |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, l := range r.Levels {
-		fmt.Fprintf(&b, "| %d ms | %d | %.0f | %.0f | %.2f | %.1f / %.1f | %.1f / %.1f | %.0f | %.0f | %.2f | %.2f | %.1f |\n",
+		standin := "–"
+		if l.StandinCPUUS > 0 {
+			standin = fmt.Sprintf("%.0f (×%.2f)", l.StandinCPUUS, l.CPUVsStandin)
+		}
+		fmt.Fprintf(&b, "| %d ms | %d | %.0f | %.0f | %.2f | %.1f / %.1f | %.1f / %.1f | %.0f | %s | %.0f | %.2f | %.2f | %.1f |\n",
 			l.LatencyMS, l.Concurrency, l.FloorPerSec, l.PerSec, l.Ratio, l.FloorP50MS, l.FloorP99MS, l.P50MS, l.P99MS,
-			l.CPUPerCallUS, l.DBCPUPerCallUS, l.SQLPerCall, l.CallsPerCall, l.RSSMiB)
+			l.CPUPerCallUS, standin, l.DBCPUPerCallUS, l.SQLPerCall, l.CallsPerCall, l.RSSMiB)
 	}
 	fmt.Fprintf(&b, "\nGET /connect/qq/login at c=64: %.0f/s, %.3f rows left per request\n", r.LoginPerSec, r.LoginRows)
 	fmt.Fprintf(&b, "doctor --json, every endpoint black-holed: %.2f s\n", r.DoctorSec)

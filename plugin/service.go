@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"qqconnect/discuz"
@@ -47,11 +48,22 @@ type Service struct {
 	SiteCharset string               // the site's charset (cached blobs hold its bytes); "" = utf-8
 	Settings    *SettingsCache       // the QQ login settings, kept briefly; nil reads them every time
 
+	unionIDRefused atomic.Pointer[unionIDRefusal] // the last 100048/100049, per AppID
+
 	// OAuth 1.0 (cloud-era sites): the Qzone client, QQCONNECT_QQ_PROTOCOL
 	// ("auto", "oauth1", "oauth2") and the Discuz version from DISCUZ_ROOT.
 	QQ1             *qq.OAuth1Client
 	ProtocolSetting string
 	DiscuzVersion   string
+}
+
+// UnionIDRetry is how long an AppID that QQ refused unionid to logs in
+// without asking for it: a permission granted later shows within it.
+const UnionIDRetry = time.Hour
+
+type unionIDRefusal struct {
+	appID string
+	until time.Time
 }
 
 // forgetMember drops Discuz's cached rows of uid after a direct write; a
@@ -306,13 +318,20 @@ func (s *Service) exchangeOAuth2(ctx context.Context, cred qq.Credentials, code 
 		s.outcome("qq_error")
 		return nil, err
 	}
-	me, err := s.QQ.Me(ctx, cred, tok.AccessToken, true)
+	// An AppID QQ refused unionid to is not asked again for a while: asking
+	// costs a second /me call on every login (and a write of the meta row).
+	wantUnionID := true
+	if r := s.unionIDRefused.Load(); r != nil && r.appID == cred.AppID && s.now().Before(r.until) {
+		wantUnionID = false
+	}
+	me, err := s.QQ.Me(ctx, cred, tok.AccessToken, wantUnionID)
 	if err != nil {
 		s.outcome("qq_error")
 		return nil, err
 	}
 	if me.UnionIDUnavailable {
-		s.Log.Warn("QQ refused unionid for this AppID (100048/100049); continuing with openid only")
+		s.unionIDRefused.Store(&unionIDRefusal{appID: cred.AppID, until: s.now().Add(UnionIDRetry)})
+		s.Log.Warn("QQ refused unionid for this AppID (100048/100049); continuing with openid only", "ask_again_in", UnionIDRetry)
 		// Remembered for the doctor, which tells the admin how to get the permission.
 		if err := s.Store.SetMeta(ctx, MetaUnionIDRefused, strconv.FormatInt(s.now().Unix(), 10)); err != nil {
 			s.Log.Error("remember the unionid refusal", "err", err)
