@@ -9,9 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"qqconnect/internal/testlog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -31,27 +31,7 @@ type serve struct {
 	url string
 	pid int
 	cmd *exec.Cmd
-	log *lockedBuf
-}
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.b.Len() > 1<<20 {
-		return len(p), nil
-	}
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	log *testlog.Buffer
 }
 
 func freeAddr(t *testing.T) string {
@@ -68,7 +48,7 @@ func startServe(t *testing.T, bin string, f *forum, addr, qqBase string) *serve 
 		"QQCONNECT_DB_DRIVER=mysql", "QQCONNECT_DB_DSN="+f.dsn, "QQCONNECT_AUTHKEY="+f.authkey,
 		"QQCONNECT_ADDR="+addr, "QQCONNECT_PUBLIC_URL=http://"+addr, "QQCONNECT_QQ_API_BASE="+qqBase,
 		"QQCONNECT_QZONE_API_BASE="+qqBase, "QQCONNECT_COOKIE_PRE="+f.cookiePr)
-	s := &serve{url: "http://" + addr, log: &lockedBuf{}}
+	s := &serve{url: "http://" + addr, log: &testlog.Buffer{Max: 1 << 20}}
 	s.cmd = exec.Command(bin, "serve")
 	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = env, s.log, s.log
 	must(t, s.cmd.Start(), "start serve")

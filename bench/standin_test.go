@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"qqconnect/internal/testlog"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func TestMain(m *testing.M) {
 // startStandin runs the stand-in on addr against the forum's database and
 // the emulator; it answers GET /cb?code=… like a callback.
 func startStandin(t *testing.T, f *forum, addr, qqBase, redirectURI string) *serve {
-	s := &serve{url: "http://" + addr, log: &lockedBuf{}}
+	s := &serve{url: "http://" + addr, log: &testlog.Buffer{Max: 1 << 20}}
 	s.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	s.cmd.Env = append(os.Environ(), standinEnv+"=1", "STANDIN_ADDR="+addr, "STANDIN_DSN="+f.dsn,
 		"STANDIN_QQ="+qqBase, "STANDIN_APPID="+appID, "STANDIN_APPKEY="+f.appKey, "STANDIN_REDIRECT="+redirectURI,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"qqconnect/internal/testlog"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +48,7 @@ func chromiumPath(t *testing.T) string {
 // browser is one headless Chromium process.
 type browser struct {
 	ctx    context.Context // has a started browser; tabs derive from it
-	output *syncBuffer     // Chromium's own stdout and stderr
+	output *testlog.Buffer // Chromium's own stdout and stderr
 	shots  string          // E2E_SCREENSHOTS, "" = do not save
 }
 
@@ -55,7 +56,7 @@ type browser struct {
 // but loopback addresses fails to resolve, so nothing can leave the machine.
 func startBrowser(ctx context.Context, t *testing.T, execPath string) *browser {
 	t.Helper()
-	b := &browser{output: &syncBuffer{}, shots: os.Getenv("E2E_SCREENSHOTS")}
+	b := &browser{output: &testlog.Buffer{}, shots: os.Getenv("E2E_SCREENSHOTS")}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
 		chromedp.Headless,

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,9 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"qqconnect/internal/testlog"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,26 +25,8 @@ type server struct {
 	URL     string // http://127.0.0.1:port, no trailing slash
 	Admin   account
 	Members map[string]account // by username: alice, bob
-	stdout  *syncBuffer
-	stderr  *syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer safe for the exec copy goroutine and the test.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	stdout  *testlog.Buffer
+	stderr  *testlog.Buffer
 }
 
 // suiteStart is when the test binary started: every test of the package,
@@ -118,7 +99,7 @@ func startServer(ctx context.Context, t *testing.T) *server {
 	dir := t.TempDir()
 	bin := buildBinary(ctx, t, dir)
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	s := &server{URL: "http://" + addr, Members: map[string]account{}, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	s := &server{URL: "http://" + addr, Members: map[string]account{}, stdout: &testlog.Buffer{}, stderr: &testlog.Buffer{}}
 
 	// Not CommandContext: the context's end must not SIGKILL the server
 	// before the cleanup below has asked it to stop gracefully.
@@ -198,7 +179,7 @@ func (s *server) waitReady(ctx context.Context, exited <-chan error) error {
 	}
 }
 
-// parseDemo reads the accounts app.go's printDemo writes at the first start.
+// parseDemo reads the accounts internal/app's PrintDemo writes at the first start.
 func (s *server) parseDemo() error {
 	out := s.stdout.String()
 	m := adminLine.FindStringSubmatch(out)

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"qqconnect/internal/testlog"
 	"regexp"
 	"strings"
 	"sync"
@@ -79,31 +79,13 @@ func defaultApps() []App {
 	}
 }
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type env struct {
 	t      *testing.T
 	sb     *Sandbox
 	srv    *httptest.Server
 	clk    *clock
 	apps   *appList
-	logs   *syncBuffer
+	logs   *testlog.Buffer
 	client *http.Client
 }
 
@@ -118,7 +100,7 @@ func newEnvWith(t *testing.T, rnd io.Reader) *env {
 		t:    t,
 		clk:  &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
 		apps: &appList{apps: defaultApps()},
-		logs: &syncBuffer{},
+		logs: &testlog.Buffer{},
 	}
 	e.sb = New(Options{
 		Apps:   e.apps.get,
