@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,10 @@ func (h *Handlers) fail(c *gin.Context, err error) {
 		if r == ErrRateLimited {
 			status = http.StatusTooManyRequests
 		}
+		if r == ErrBlacklisted {
+			// As Discuz's page: a new QQ login (its op=change), back to where it began.
+			p.Data = map[string]string{"ChangeQQ": "/connect/qq/login?referer=" + url.QueryEscape(h.referer(c.GetString(ctxReferer)))}
+		}
 	case errors.As(err, &qe):
 		p.Error, p.ErrorEN = qe.UserMessage()
 		hint := qe.AdminHint(h.Svc.RedirectURI)
@@ -64,6 +69,9 @@ func (h *Handlers) fail(c *gin.Context, err error) {
 	}
 	h.Render.HTML(c, status, "connect_message.html", p)
 }
+
+// ctxReferer is where the failing flow began (the page a refusal links back to).
+const ctxReferer = "qqconnect.referer"
 
 // Login is GET /connect/qq/login (and connect.php?mod=login&op=init).
 func (h *Handlers) Login(c *gin.Context) {
@@ -101,9 +109,15 @@ func (h *Handlers) Callback(c *gin.Context) {
 		uid = m.UID
 	}
 	query := c.Request.URL.Query()
-	states := h.takeState(c, CallbackKey(query))
+	key := CallbackKey(query)
+	states := h.takeState(c, key)
 	res, err := h.Svc.Callback(ctx, web.BrowserID(c), states, query, c.ClientIP(), uid)
 	if err != nil {
+		for _, st := range states {
+			if st.Hash == key {
+				c.Set(ctxReferer, st.Referer)
+			}
+		}
 		h.fail(c, err)
 		return
 	}

@@ -122,10 +122,11 @@ func refuse(code, zh, en string) *Refusal { return &Refusal{Code: code, ZH: zh, 
 
 // Refusals with the wording Discuz uses, so forum members recognise them.
 var (
-	ErrClosed          = refuse("closed", "抱歉，QQ互联功能尚未开启", "QQ login is switched off on this forum.")
-	ErrAppInvalid      = refuse("app_invalid", "抱歉，QQ互联功能暂时不可用", "QQ login is temporarily unavailable (the forum has no QQ AppID/AppKey).")
-	ErrState           = refuse("state", "登录请求已失效或不是从本浏览器发起的，请重新点击QQ登录", "This login request expired or was started in another browser. Please click “QQ login” again.")
-	ErrBlacklisted     = refuse("blacklisted", "抱歉，您的QQ账号已被本站禁止登录", "This QQ account is banned on this forum.")
+	ErrClosed     = refuse("closed", "抱歉，QQ互联功能尚未开启", "QQ login is switched off on this forum.")
+	ErrAppInvalid = refuse("app_invalid", "抱歉，QQ互联功能暂时不可用", "QQ login is temporarily unavailable (the forum has no QQ AppID/AppKey).")
+	ErrState      = refuse("state", "登录请求已失效或不是从本浏览器发起的，请重新点击QQ登录", "This login request expired or was started in another browser. Please click “QQ login” again.")
+	// Discuz's connect_uin_in_blacklist; the page links to 更换其他QQ账号登录.
+	ErrBlacklisted     = refuse("blacklisted", "抱歉，此QQ账号已被本站屏蔽，您可以更换其他QQ账号登录", "Sorry, this QQ account is blocked on this forum. You can log in with another QQ account.")
 	ErrOpenIDBound     = refuse("openid_bound", "该QQ用户已绑定了本站的另一个用户", "This QQ account is already bound to another forum account.")
 	ErrAccountBound    = refuse("account_bound", "该账号已经绑定了QQ，请先解除绑定", "This forum account is already bound to a QQ account; unbind it first.")
 	ErrAwaitingVerify  = refuse("awaiting_verification", "该账号尚在等待验证，暂时不能绑定QQ", "This account is still awaiting verification and cannot be bound yet.")

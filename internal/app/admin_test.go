@@ -165,7 +165,7 @@ func TestAdminMembers(t *testing.T) {
 		t.Fatal("unbind + ban rows not as Discuz writes them")
 	}
 	// The banned QQ can no longer log in.
-	if _, body := s.browser().qqLogin("33001", "/"); !strings.Contains(body, "已被本站禁止登录") {
+	if _, body := s.browser().qqLogin("33001", "/"); !strings.Contains(body, "此QQ账号已被本站屏蔽") {
 		t.Fatal("banned QQ still logs in")
 	}
 	if resp, _ := adminB.do(http.MethodPost, "/admin/audit/"+m[1]+"/undo", url.Values{"_csrf": {token}}, nil); resp.StatusCode != http.StatusSeeOther {

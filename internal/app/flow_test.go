@@ -232,8 +232,15 @@ func TestRefusals(t *testing.T) {
 			"QQ互联功能暂时不可用"},
 		{"blacklisted QQ", func() {
 			s.DB.Exec(t, "INSERT INTO pre_common_uin_black (uin, uid, dateline) VALUES (?, 999, 0)", sandbox.OpenID(s.AppID, "40002"))
-		}, func(b *browser) (int, string) { r, body := b.qqLogin("40002", "/"); return r.StatusCode, body },
-			"已被本站禁止登录"},
+		}, func(b *browser) (int, string) {
+			r, body := b.qqLogin("40002", "/forum.php?mod=viewthread&tid=7")
+			if !strings.Contains(body, "此QQ账号已被本站屏蔽") {
+				t.Errorf("blacklisted page lacks Discuz's wording: %.300s", body)
+			}
+			return r.StatusCode, body
+		},
+			// Discuz's page links to 更换其他QQ账号登录, back to where the login began.
+			`href="/connect/qq/login?referer=%2Fforum.php%3Fmod%3Dviewthread%26tid%3D7"`},
 		{"account already bound", nil, func(b *browser) (int, string) {
 			b.qqLogin("40003", "/")
 			r, body := b.post("/connect/qq/bind", "/connect/qq/bind", url.Values{"username": {"boundone"}, "password": {"pw-123456"}})
