@@ -70,6 +70,13 @@ func (h *Handlers) fail(c *gin.Context, err error) {
 	h.Render.HTML(c, status, "connect_message.html", p)
 }
 
+// saveSession writes the session cookie with the used state taken out.
+func (h *Handlers) saveSession(c *gin.Context) {
+	if err := web.SaveSession(c); err != nil {
+		h.Svc.Log.Warn("drop used QQ login state from the session", "err", err)
+	}
+}
+
 // ctxReferer is where the failing flow began (the page a refusal links back to).
 const ctxReferer = "qqconnect.referer"
 
@@ -108,11 +115,15 @@ func (h *Handlers) Callback(c *gin.Context) {
 	if m, err := h.Session.Member(ctx, c); err == nil && m != nil {
 		uid = m.UID
 	}
+	// Every path below writes the session once: the login's RenewSession,
+	// or saveSession with the used state taken out.
+	web.StageSession(c)
 	query := c.Request.URL.Query()
 	key := CallbackKey(query)
 	states := h.takeState(c, key)
 	res, err := h.Svc.Callback(ctx, web.BrowserID(c), states, query, c.ClientIP(), uid)
 	if err != nil {
+		h.saveSession(c)
 		for _, st := range states {
 			if st.Hash == key {
 				c.Set(ctxReferer, st.Referer)
@@ -138,6 +149,7 @@ func (h *Handlers) Callback(c *gin.Context) {
 		c.Redirect(http.StatusFound, h.referer(res.Referer))
 		return
 	}
+	h.saveSession(c)
 	http.SetCookie(c.Writer, &http.Cookie{Name: pendingCookie, Value: res.PendingToken, Path: h.CookiePath,
 		MaxAge: int(PendingTTL.Seconds()), HttpOnly: true, Secure: h.Secure, SameSite: http.SameSiteLaxMode})
 	c.Redirect(http.StatusFound, "/connect/qq/bind")

@@ -32,6 +32,18 @@ func (h *Handlers) states(c *gin.Context) []LoginState {
 }
 
 func (h *Handlers) saveStates(c *gin.Context, list []LoginState) error {
+	if err := h.stageStates(c, list); err != nil {
+		return err
+	}
+	if err := web.SaveSession(c); err != nil {
+		return fmt.Errorf("keep QQ login state: %w", err)
+	}
+	return nil
+}
+
+// stageStates puts list (live states only, within the cookie's bounds) into
+// the session without writing the cookie.
+func (h *Handlers) stageStates(c *gin.Context, list []LoginState) error {
 	now := h.Svc.now().Unix()
 	live := list[:0]
 	for _, st := range list {
@@ -56,9 +68,7 @@ func (h *Handlers) saveStates(c *gin.Context, list []LoginState) error {
 		if len(list) == 0 {
 			b = nil
 		}
-		if err := web.SetSessionString(c, sessionKeyStates, string(b)); err != nil {
-			return fmt.Errorf("keep QQ login state: %w", err)
-		}
+		web.StageSessionString(c, sessionKeyStates, string(b))
 		return nil
 	}
 }
@@ -72,7 +82,9 @@ func (h *Handlers) pushState(c *gin.Context, st LoginState) error {
 }
 
 // takeState returns this browser's states and removes the one with the given
-// key from the session, so it cannot be presented twice from here.
+// key from the session, so it cannot be presented twice from here. The
+// cookie is written by the caller, once: SaveSession, or the login's
+// RenewSession.
 func (h *Handlers) takeState(c *gin.Context, key string) []LoginState {
 	list := h.states(c)
 	if key == "" || len(list) == 0 {
@@ -85,7 +97,7 @@ func (h *Handlers) takeState(c *gin.Context, key string) []LoginState {
 		}
 	}
 	if len(rest) != len(list) {
-		if err := h.saveStates(c, rest); err != nil {
+		if err := h.stageStates(c, rest); err != nil {
 			h.Svc.Log.Warn("drop used QQ login state from the session", "err", err)
 		}
 	}

@@ -186,6 +186,44 @@ func TestSettingsTTL(t *testing.T) {
 	}
 }
 
+// TestCallbackWritesSessionOnce: whatever the callback decides (a bound
+// login, a QQ user to bind, a refusal), its answer sets qqconnect's session
+// cookie once, and that cookie no longer holds the used state.
+func TestCallbackWritesSessionOnce(t *testing.T) {
+	s := newTestSite(t, testdb.X35, nil)
+	bound := s.browser()
+	bound.qqLogin("45001", "/")
+	if resp, body := bound.post("/connect/qq/bind", "/connect/qq/register", url.Values{"username": {"once45001"}, "email": {"o@example.com"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("register: %d %.300s", resp.StatusCode, body)
+	}
+	s.DB.Exec(t, "INSERT INTO pre_common_uin_black (uin, uid, dateline) VALUES (?, 999, 0)", sandbox.OpenID(s.AppID, "45003"))
+	cases := []struct{ name, qq, wantLocation, wantBody string }{
+		{"bound login", "45001", "/", ""},
+		{"QQ user to bind", "45002", "/connect/qq/bind", ""},
+		{"refusal", "45003", "", "此QQ账号已被本站屏蔽"},
+	}
+	for _, tc := range cases {
+		b := s.browser()
+		resp, body := b.qqLogin(tc.qq, "/")
+		if resp.Header.Get("Location") != tc.wantLocation || !strings.Contains(body, tc.wantBody) {
+			t.Fatalf("%s: %d Location %q %.200s", tc.name, resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+		n := 0
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "qqc_session" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: the callback set qqc_session %d times, want once", tc.name, n)
+		}
+		// The browser's session now holds no state: the same callback again is refused.
+		if resp, body := b.get(resp.Request.URL.String()); !strings.Contains(body, "登录请求已失效") {
+			t.Errorf("%s: the callback replayed in the same browser: %d %.200s", tc.name, resp.StatusCode, body)
+		}
+	}
+}
+
 func TestRefusals(t *testing.T) {
 	s := newTestSite(t, testdb.X35, nil)
 	bound := s.addMember("boundone", "pw-123456", 10)

@@ -118,14 +118,36 @@ func SessionString(c *gin.Context, key string) string {
 
 // SetSessionString keeps a value in the encrypted session cookie ("" removes it).
 func SetSessionString(c *gin.Context, key, v string) error {
+	StageSessionString(c, key, v)
+	return SaveSession(c)
+}
+
+// StageSessionString is SetSessionString without writing the cookie yet: a
+// handler that changes the session more than once writes it once
+// (SaveSession, or RenewSession, which starts it afresh).
+func StageSessionString(c *gin.Context, key, v string) {
 	s := sessions.Default(c)
 	if v == "" {
 		s.Delete(key)
 	} else {
 		s.Set(key, v)
 	}
-	return s.Save()
 }
+
+// StageSession makes sure the browser id and the CSRF token exist, without
+// writing the cookie: a handler that then writes it once (SaveSession,
+// RenewSession) sends one Set-Cookie however many values it touched.
+func StageSession(c *gin.Context) {
+	s := sessions.Default(c)
+	for _, k := range []string{keyBrowser, keyCSRF} {
+		if v, _ := s.Get(k).(string); v == "" {
+			s.Set(k, RandomToken(32))
+		}
+	}
+}
+
+// SaveSession writes the session cookie.
+func SaveSession(c *gin.Context) error { return sessions.Default(c).Save() }
 
 // SetFlash stores a one-time message shown on the next page (Post/Redirect/Get).
 func SetFlash(c *gin.Context, msg string) {
