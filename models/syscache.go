@@ -144,6 +144,34 @@ func (s *Store) SaveSettingCacheData(ctx context.Context, tx *gorm.DB, data []by
 	return nil
 }
 
+// ConnectBlacklistCacheName is the cname of Discuz's cache of the QQ
+// blacklist (build_cache_connect_blacklist), which Discuz's own QQ login
+// reads instead of pre_common_uin_black.
+const ConnectBlacklistCacheName = "connect_blacklist"
+
+// RebuildConnectBlacklistCache writes the connect_blacklist syscache row
+// from pre_common_uin_black, as Discuz's updatecache('connect_blacklist')
+// does after its member editor bans or un-bans a QQ: a PHP list of the
+// uins, ctype 1, replacing the row (or creating it: a fresh site has
+// none). The list is in uin order; Discuz only asks in_array of it.
+func (s *Store) RebuildConnectBlacklistCache(ctx context.Context, now time.Time) error {
+	var uins []string
+	if err := s.DB.WithContext(ctx).Table(s.T.Discuz("common_uin_black")).Order("uin").Pluck("uin", &uins).Error; err != nil {
+		return fmt.Errorf("read the QQ blacklist: %w", err)
+	}
+	arr := &discuz.Array{Entries: make([]discuz.Entry, 0, len(uins))}
+	for i, u := range uins {
+		arr.Entries = append(arr.Entries, discuz.Entry{Key: discuz.Int(int64(i)), Val: discuz.Str(u)})
+	}
+	data := discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: arr})
+	err := s.DB.WithContext(ctx).Exec("REPLACE INTO "+s.T.Discuz("common_syscache")+" (cname, ctype, dateline, data) VALUES (?, 1, ?, ?)",
+		ConnectBlacklistCacheName, now.Unix(), data).Error
+	if err != nil {
+		return fmt.Errorf("write the %s cache: %w", ConnectBlacklistCacheName, err)
+	}
+	return nil
+}
+
 // SettingRows reads pre_common_setting rows inside the unit of work; a key
 // without a row is absent from the map.
 func (s *Store) SettingRows(ctx context.Context, tx *gorm.DB, keys ...string) (map[string]string, error) {

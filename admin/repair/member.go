@@ -78,6 +78,16 @@ type rowOp struct {
 	After  *models.Row `json:"after,omitempty"`
 }
 
+// touches reports whether the action writes a row of table (a memberTables key).
+func (m *memberOp) touches(table string) bool {
+	for _, op := range m.Rows {
+		if op.Table == table {
+			return true
+		}
+	}
+	return false
+}
+
 func (m *memberOp) empty() bool { return m.ConIsBind == nil && len(m.Rows) == 0 }
 
 // target is the audit entry's target.
@@ -235,13 +245,6 @@ func (r *Repairer) buildMember(ctx context.Context, tx *gorm.DB, action string, 
 // memberWarnings is what the admin must know about a member change.
 func (r *Repairer) memberWarnings(m *memberOp, registered bool) []string {
 	var out []string
-	for _, op := range m.Rows {
-		if op.Table == tblUinBlack {
-			out = append(out, "Discuz 自带的QQ登录从缓存 connect_blacklist 读取黑名单，qqconnect 不重建这个缓存（qqconnect 的QQ登录直接读取 pre_common_uin_black）：如果 Discuz 自带的QQ登录仍在使用，请在 Discuz 后台运行 工具 → 更新缓存 / "+
-				"Discuz's own QQ login reads the blacklist from its connect_blacklist cache, which qqconnect does not rebuild (qqconnect's QQ login reads pre_common_uin_black itself): if Discuz's own QQ login is still in use, run 工具 → 更新缓存 in Discuz's admin panel")
-			break
-		}
-	}
 	if registered {
 		out = append(out, "该账号是通过QQ注册的（conisregister=1），密码是注册时随机生成的：禁止此QQ后，会员只能通过“找回密码”（邮箱）重新登录 / "+
 			"this account was created through QQ (conisregister=1) and its password is the random one of that registration: once the QQ is banned, the member can only get back in through 找回密码 (password reset by email)")
@@ -411,6 +414,27 @@ func (r *Repairer) invalidateMember(ctx context.Context, uid int64, plan *Plan) 
 		r.log().Warn("member rows not cleared from the memory cache", "uid", uid, "cache", r.Cache.Describe(), "err", err)
 		plan.Warnings = append(plan.Warnings, "数据库已修改，但无法从 Discuz 的内存缓存中清除该会员的数据行（"+err.Error()+"）：请在 Discuz 后台 → 全局 → 性能优化 → 内存优化 → 内存清理，否则 Discuz 会一直显示旧的绑定状态 / "+
 			"the database was changed but the member's rows could not be cleared from Discuz's memory cache ("+err.Error()+"): run Admin CP → Global → Performance → Memory → Clear memory, or Discuz keeps showing the old binding (the rows do not expire)")
+	}
+}
+
+// rebuildBlacklistCache brings Discuz's connect_blacklist cache up to date
+// after a ban or its undo, as Discuz's member editor does, and drops its
+// memory copy. The database change is already committed: a failure becomes
+// a warning.
+func (r *Repairer) rebuildBlacklistCache(ctx context.Context, plan *Plan) {
+	name := models.ConnectBlacklistCacheName
+	if err := r.Store.RebuildConnectBlacklistCache(ctx, r.now()); err != nil {
+		r.log().Warn("connect_blacklist cache not rebuilt", "err", err)
+		plan.Warnings = append(plan.Warnings, "黑名单已修改，但无法重建 Discuz 的 connect_blacklist 缓存（"+err.Error()+"）：请在 Discuz 后台运行 工具 → 更新缓存，否则 Discuz 自带的QQ登录仍用旧的黑名单 / "+
+			"the blacklist was changed but Discuz's connect_blacklist cache could not be rebuilt ("+err.Error()+"): run 工具 → 更新缓存, or Discuz's own QQ login keeps the old blacklist")
+		return
+	}
+	if ki, ok := r.Cache.(keyInvalidator); ok {
+		if err := ki.InvalidateKeys(ctx, name); err != nil {
+			r.log().Warn("connect_blacklist not cleared from the memory cache", "cache", r.Cache.Describe(), "err", err)
+			plan.Warnings = append(plan.Warnings, "无法从 Discuz 的内存缓存中清除 connect_blacklist（"+err.Error()+"）：请运行 内存清理 / "+
+				"connect_blacklist could not be cleared from Discuz's memory cache ("+err.Error()+"): run Clear memory")
+		}
 	}
 }
 

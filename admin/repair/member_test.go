@@ -215,8 +215,12 @@ func TestMemberActions(t *testing.T) {
 				if c.registered && !slices.ContainsFunc(plan.Warnings, func(w string) bool { return strings.Contains(w, "conisregister=1") }) {
 					t.Errorf("no warning about the QQ-created account: %q", plan.Warnings)
 				}
-				if c.black != slices.ContainsFunc(plan.Warnings, func(w string) bool { return strings.Contains(w, "connect_blacklist") }) {
-					t.Errorf("connect_blacklist warning: %q", plan.Warnings)
+				if slices.ContainsFunc(plan.Warnings, func(w string) bool { return strings.Contains(w, "connect_blacklist") }) {
+					t.Errorf("a connect_blacklist warning, though the cache is rebuilt: %q", plan.Warnings)
+				}
+				wantKeys := discuz.MemberRowKeys("", 2)
+				if c.black {
+					wantKeys = append([]string{models.ConnectBlacklistCacheName}, wantKeys...)
 				}
 
 				entry, applied, err := s.R.Apply(ctx, c.action, repair.Args{UID: 2}, cli)
@@ -226,9 +230,10 @@ func TestMemberActions(t *testing.T) {
 				if entry == nil || !slices.Equal(plan.Changes, applied.Changes) {
 					t.Fatalf("apply: entry %v, changes differ from the plan:\nplan  %+v\napply %+v", entry, plan.Changes, applied.Changes)
 				}
-				if n, keys := kc.take(); n != 0 || !slices.Equal(keys, discuz.MemberRowKeys("", 2)) {
-					t.Errorf("invalidated setting %d times, keys %q", n, keys)
+				if n, keys := kc.take(); n != 0 || !slices.Equal(keys, wantKeys) {
+					t.Errorf("invalidated setting %d times, keys %q, want %q", n, keys, wantKeys)
 				}
+				s.checkBlacklistCache(c.black, aliceOpenID, true)
 
 				// exactly Discuz's rows
 				if got := s.memberDump("uid <> 2"); got != others {
@@ -299,9 +304,10 @@ func TestMemberActions(t *testing.T) {
 				if ue, _ := s.S.AuditByID(ctx, undo.ID); strings.Contains(ue.BeforeJSON+ue.AfterJSON, aliceToken) {
 					t.Error("the undo's audit JSON holds the token")
 				}
-				if n, keys := kc.take(); n != 0 || !slices.Equal(keys, discuz.MemberRowKeys("", 2)) {
-					t.Errorf("undo invalidated setting %d times, keys %q", n, keys)
+				if n, keys := kc.take(); n != 0 || !slices.Equal(keys, wantKeys) {
+					t.Errorf("undo invalidated setting %d times, keys %q, want %q", n, keys, wantKeys)
 				}
+				s.checkBlacklistCache(c.black, aliceOpenID, false)
 				if _, err := s.R.Undo(ctx, entry.ID, cli); !errors.Is(err, repair.ErrAlreadyUndone) {
 					t.Fatalf("second undo: %v, want ErrAlreadyUndone", err)
 				}
@@ -317,6 +323,41 @@ func TestMemberActions(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// checkBlacklistCache: after a ban (or its undo) Discuz's connect_blacklist
+// syscache row is pre_common_uin_black's uins as Discuz builds it, with
+// (without) openid; an action that does not touch the blacklist writes no
+// such row.
+func (s *site) checkBlacklistCache(touched bool, openid string, banned bool) {
+	s.t.Helper()
+	var data []byte
+	var ctype int
+	err := s.D.SQL.QueryRow("SELECT ctype, data FROM pre_common_syscache WHERE cname = 'connect_blacklist'").Scan(&ctype, &data)
+	if !touched {
+		if err == nil {
+			s.t.Errorf("connect_blacklist written by an action that does not touch the blacklist: %s", data)
+		}
+		return
+	}
+	if err != nil {
+		s.t.Fatalf("no connect_blacklist row after a blacklist change: %v", err)
+	}
+	rows, err := s.D.SQL.Query("SELECT uin FROM pre_common_uin_black ORDER BY uin")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer rows.Close()
+	arr := &discuz.Array{}
+	for i := 0; rows.Next(); i++ {
+		var uin string
+		rows.Scan(&uin)
+		arr.Entries = append(arr.Entries, discuz.Entry{Key: discuz.Int(int64(i)), Val: discuz.Str(uin)})
+	}
+	want := discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: arr})
+	if ctype != 1 || string(data) != string(want) || strings.Contains(string(data), `"`+openid+`"`) != banned {
+		s.t.Errorf("connect_blacklist = ctype %d %s, want ctype 1 %s (openid listed: %v)", ctype, data, want, banned)
 	}
 }
 

@@ -274,10 +274,13 @@ func (r *Repairer) Apply(ctx context.Context, action string, args Args, actor Ac
 // cache, or a member's cached rows. The database change is already
 // committed: a failure becomes a warning, not an error.
 func (r *Repairer) invalidate(ctx context.Context, w *work) {
+	plan := w.plan
+	if m := w.snap.Member; m != nil && m.touches(tblUinBlack) {
+		r.rebuildBlacklistCache(ctx, plan)
+	}
 	if r.Cache == nil {
 		return
 	}
-	plan := w.plan
 	if w.snap.Member != nil {
 		r.invalidateMember(ctx, w.snap.Member.UID, plan)
 		return
