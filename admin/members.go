@@ -30,9 +30,9 @@ func (a *Admin) Members(c *gin.Context) {
 	a.render(c, http.StatusOK, "admin_members.html", "会员绑定 / Member bindings", v, nil)
 }
 
-// MemberAction is POST /admin/members/:uid/unbind and …/blacklist: the
-// admin unbind of Discuz (only for conisregister=0) and "unbind + ban this
-// QQ"; both audited and undoable.
+// MemberAction is POST /admin/members/:uid/unbind, …/blacklist and
+// …/unban: the admin unbind of Discuz (only for conisregister=0), "unbind +
+// ban this QQ" and lifting the ban; each audited and undoable.
 func (a *Admin) MemberAction(action string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		uid, err := strconv.ParseInt(c.Param("uid"), 10, 64)

@@ -14,7 +14,8 @@ type MemberBinding struct {
 	Connect     *MemberConnect
 	Identity    *Identity
 	Logs        []BindLog
-	Blacklisted bool
+	Blacklisted bool   // the bound openid is in pre_common_uin_black
+	BannedUin   string // the member's own pre_common_uin_black row (Discuz joins it by uid), "" when none
 }
 
 var hex32 = regexp.MustCompile(`^[0-9A-Fa-f]{32}$`)
@@ -30,10 +31,21 @@ func (s *Store) SearchMembers(ctx context.Context, q string, limit int) ([]Membe
 	tm := s.T.Discuz("common_member")
 	switch {
 	case hex32.MatchString(q):
-		err := s.DB.WithContext(ctx).Table(s.T.Discuz("common_member_connect")).
-			Where("conopenid = ?", strings.ToUpper(q)).Limit(limit).Pluck("uid", &uids).Error
-		if err != nil {
-			return nil, fmt.Errorf("search by openid: %w", err)
+		// The member bound to it now, then the one it is banned with, then
+		// every member whose bind log names it (the openid's history).
+		openid := strings.ToUpper(q)
+		for _, src := range []struct{ table, col string }{
+			{s.T.Discuz("common_member_connect"), "conopenid"},
+			{s.T.Discuz("common_uin_black"), "uin"},
+			{s.T.Discuz("connect_memberbindlog"), "uin"},
+		} {
+			var found []int64
+			err := s.DB.WithContext(ctx).Table(src.table).Where(src.col+" = ?", openid).
+				Order("uid").Limit(limit).Pluck("uid", &found).Error
+			if err != nil {
+				return nil, fmt.Errorf("search by openid: %w", err)
+			}
+			uids = append(uids, found...)
 		}
 	default:
 		if uid, err := strconv.ParseInt(q, 10, 64); err == nil && uid > 0 {
@@ -86,6 +98,13 @@ func (s *Store) MemberBindingByUID(ctx context.Context, uid int64) (*MemberBindi
 		if b.Blacklisted, err = s.IsUinBlacklisted(ctx, b.Connect.ConOpenID); err != nil {
 			return nil, err
 		}
+	}
+	var banned []string
+	if err := s.DB.WithContext(ctx).Table(s.T.Discuz("common_uin_black")).Where("uid = ?", uid).Limit(1).Pluck("uin", &banned).Error; err != nil {
+		return nil, fmt.Errorf("read the ban of uid %d: %w", uid, err)
+	}
+	if len(banned) > 0 {
+		b.BannedUin = banned[0]
 	}
 	return b, nil
 }

@@ -19,6 +19,7 @@ const (
 	// Member actions: they take Args.UID and nothing else.
 	MemberUnbind    = "member-unbind"
 	MemberBlacklist = "member-blacklist"
+	MemberUnban     = "member-unban"
 )
 
 // ActionInfo describes one repair action for the admin pages and the CLI.
@@ -66,6 +67,9 @@ var actions = []ActionInfo{
 	{MemberBlacklist, "解绑并禁止此QQ", "Unbind and ban the member's QQ",
 		"与 Discuz 后台会员编辑的“QQ黑名单”相同：解除绑定（通过QQ注册的账号也可以），并把该QQ的 openid 写入 pre_common_uin_black，此后不能再用它登录或绑定。 / Same as the uinblack switch of Discuz's member editor: unbinds (accounts created through QQ too) and adds the QQ's openid to pre_common_uin_black, so it can no longer log in or bind.",
 		false, true, true},
+	{MemberUnban, "取消此会员的QQ黑名单", "Lift the member's QQ ban",
+		"与 Discuz 后台会员编辑取消“QQ黑名单”相同：删除该会员在 pre_common_uin_black 中的行，并重建 connect_blacklist 缓存；该QQ此后可以重新登录和绑定（原来的绑定不会恢复）。 / Same as unticking uinblack in Discuz's member editor: deletes the member's pre_common_uin_black row and rebuilds the connect_blacklist cache; the QQ can log in and bind again (the old binding does not come back).",
+		false, false, true},
 }
 
 // Actions lists every repair action in a stable order.

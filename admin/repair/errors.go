@@ -59,11 +59,12 @@ var (
 	ErrNotUndoable    = &Error{Code: "not_undoable", ZH: "该审计记录没有可撤销的数据", EN: "this audit entry has nothing that can be undone"}
 	ErrNoAuditEntry   = &Error{Code: "no_audit_entry", ZH: "没有这条审计记录", EN: "no such audit entry"}
 
-	// The member actions (member-unbind, member-blacklist).
+	// The member actions (member-unbind, member-blacklist, member-unban).
 	ErrNoMember           = &Error{Code: "no_member", ZH: "没有这个会员", EN: "no such member"}
 	ErrNotBound           = &Error{Code: "not_bound", ZH: "该会员没有绑定QQ", EN: "this member is not bound to QQ"}
 	ErrRegisteredByQQ     = &Error{Code: "registered_by_qq", ZH: "该账号是通过QQ注册的（conisregister=1），按 Discuz 的规则管理员不能解除绑定：会员需在个人设置中设置密码后自行解绑；若要禁止此QQ，请用“解绑并禁止此QQ”", EN: "this account was created through QQ (conisregister=1), and Discuz does not let an admin unbind it: the member must set a password and unbind in their own settings; to ban the QQ, use “unbind and ban this QQ”"}
 	ErrAlreadyBlacklisted = &Error{Code: "already_blacklisted", ZH: "该QQ已在黑名单中", EN: "this QQ is already blacklisted"}
+	ErrNotBlacklisted     = &Error{Code: "not_blacklisted", ZH: "该会员没有被禁止的QQ", EN: "this member has no banned QQ"}
 )
 
 // IsUsage reports whether err is the caller's mistake (exit status 2 of the

@@ -147,7 +147,7 @@ func (r *Repairer) memberTables() []string {
 }
 
 // buildMember reads the member (inside tx when given: rows locked) and
-// computes member-unbind or member-blacklist.
+// computes member-unbind, member-blacklist or member-unban.
 func (r *Repairer) buildMember(ctx context.Context, tx *gorm.DB, action string, args Args) (*work, error) {
 	s, t := r.Store, r.Store.T
 	uid := args.UID
@@ -159,6 +159,9 @@ func (r *Repairer) buildMember(ctx context.Context, tx *gorm.DB, action string, 
 		return nil, ErrNoMember.with(fmt.Sprintf("没有 uid 为 %d 的会员", uid), fmt.Sprintf("there is no member with uid %d", uid))
 	}
 	who := fmt.Sprintf("uid %d (%s)", uid, m.Username)
+	if action == MemberUnban {
+		return r.buildUnban(ctx, tx, m, who)
+	}
 	conns, err := s.RowsWhere(ctx, tx, t.Discuz("common_member_connect"), []string{"uid"}, uid)
 	if err != nil {
 		return nil, err
@@ -239,6 +242,25 @@ func (r *Repairer) buildMember(ctx context.Context, tx *gorm.DB, action string, 
 	w := &work{snap: snapshot{Format: snapshotFormat, Action: action, Member: op}}
 	w.plan = &Plan{Action: action, Changes: r.changes(&w.snap), Notes: notes, Target: op.target(),
 		Warnings: r.memberWarnings(op, blacklist && registered)}
+	return w, nil
+}
+
+// buildUnban computes member-unban: the member's pre_common_uin_black row
+// (Discuz's editor finds it by uid) deleted, nothing else.
+func (r *Repairer) buildUnban(ctx context.Context, tx *gorm.DB, m *models.Member, who string) (*work, error) {
+	tBlack := r.Store.T.Discuz("common_uin_black")
+	rows, err := r.Store.RowsWhere(ctx, tx, tBlack, []string{"uid"}, m.UID)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, ErrNotBlacklisted.with(fmt.Sprintf("%s 在 %s 中没有记录", who, tBlack), fmt.Sprintf("%s has no %s row", who, tBlack))
+	}
+	uin, _ := rows[0].Get("uin")
+	op := &memberOp{UID: m.UID, Username: m.Username, Rows: []rowOp{{Table: tblUinBlack, Key: uin, Before: &rows[0]}}}
+	w := &work{snap: snapshot{Format: snapshotFormat, Action: MemberUnban, Member: op}}
+	w.plan = &Plan{Action: MemberUnban, Changes: r.changes(&w.snap), Target: op.target(),
+		Notes: []string{fmt.Sprintf("QQ openid %s 可以重新登录和绑定；原来的绑定不会恢复 / QQ openid %s can log in and bind again; the old binding does not come back", uin, uin)}}
 	return w, nil
 }
 

@@ -445,6 +445,8 @@ func TestMemberRefusals(t *testing.T) {
 				{repair.MemberUnbind, repair.Args{UID: 2}, repair.ErrRegisteredByQQ, "conisregister=1"},
 				{repair.MemberBlacklist, repair.Args{UID: 3}, repair.ErrAlreadyBlacklisted, bobOpenID},
 				{repair.MemberBlacklist, repair.Args{UID: 7}, repair.ErrAlreadyBlacklisted, "OLDQQ"},
+				{repair.MemberUnban, repair.Args{UID: 404}, repair.ErrNoMember, "uid 404"},
+				{repair.MemberUnban, repair.Args{UID: 3}, repair.ErrNotBlacklisted, "pre_common_uin_black"}, // bob's QQ is banned with uid 0, not his
 			}
 			for _, c := range cases {
 				if _, err := s.R.Plan(ctx, c.action, c.args); !errors.Is(err, c.want) {
@@ -465,6 +467,55 @@ func TestMemberRefusals(t *testing.T) {
 			if n, keys := kc.take(); s.auditCount() != 0 || n != 0 || len(keys) != 0 {
 				t.Errorf("refusals wrote %d audit rows, %d+%d invalidations", s.auditCount(), n, len(keys))
 			}
+		})
+	}
+}
+
+// TestMemberUnban: member-unban deletes exactly the member's blacklist row
+// (found by uid, as Discuz's editor does), rebuilds connect_blacklist, and
+// the QQ logs in again; its undo puts the row back byte for byte. A banned
+// member, no longer bound, is found by the openid.
+func TestMemberUnban(t *testing.T) {
+	ctx := context.Background()
+	for _, version := range []string{testdb.X34, testdb.X35} {
+		t.Run(version, func(t *testing.T) {
+			t.Parallel()
+			s, kc := newMemberSite(t, version, false)
+			if _, _, err := s.R.Apply(ctx, repair.MemberBlacklist, repair.Args{UID: 2}, cli); err != nil {
+				t.Fatal(err)
+			}
+			kc.take()
+			found, err := s.S.SearchMembers(ctx, strings.ToLower(aliceOpenID), 20)
+			if err != nil || len(found) != 1 || found[0].Member.UID != 2 || found[0].BannedUin != aliceOpenID || found[0].Connect != nil || len(found[0].Logs) != 2 {
+				t.Fatalf("search by the banned openid: %+v %v", found, err)
+			}
+			banned, others := s.memberDump(""), s.memberDump("uid <> 2")
+
+			plan, err := s.R.Plan(ctx, repair.MemberUnban, repair.Args{UID: 2})
+			if err != nil || len(plan.Changes) != 1 || plan.Changes[0].Where != "pre_common_uin_black" || plan.Changes[0].After != "(absent)" {
+				t.Fatalf("plan: %+v %v", plan, err)
+			}
+			entry, _, err := s.R.Apply(ctx, repair.MemberUnban, repair.Args{UID: 2}, cli)
+			if err != nil || entry == nil {
+				t.Fatalf("apply: %v", err)
+			}
+			if n := s.count("SELECT COUNT(*) FROM pre_common_uin_black WHERE uid = 2"); n != 0 {
+				t.Fatalf("%d blacklist rows of uid 2 left", n)
+			}
+			if got := s.memberDump("uid <> 2"); got != others {
+				t.Errorf("another member's rows changed: %s", firstDiff(others, got))
+			}
+			s.checkBlacklistCache(true, aliceOpenID, false)
+			if _, keys := kc.take(); !slices.Contains(keys, models.ConnectBlacklistCacheName) {
+				t.Errorf("connect_blacklist not dropped from the memory cache: %q", keys)
+			}
+			if _, err := s.R.Undo(ctx, entry.ID, cli); err != nil {
+				t.Fatalf("undo: %v", err)
+			}
+			if got := s.memberDump(""); got != banned {
+				t.Fatalf("undo did not put the ban back byte for byte: %s", firstDiff(banned, got))
+			}
+			s.checkBlacklistCache(true, aliceOpenID, true)
 		})
 	}
 }
@@ -604,7 +655,7 @@ func TestMemberWarnings(t *testing.T) {
 		t.Fatalf("plan without memory cache: %v %q", err, plan.Warnings)
 	}
 	for _, a := range repair.Actions() {
-		if a.Member != (a.ID == repair.MemberUnbind || a.ID == repair.MemberBlacklist) {
+		if a.Member != (a.ID == repair.MemberUnbind || a.ID == repair.MemberBlacklist || a.ID == repair.MemberUnban) {
 			t.Errorf("%s Member = %v", a.ID, a.Member)
 		}
 	}

@@ -168,6 +168,23 @@ func TestAdminMembers(t *testing.T) {
 	if _, body := s.browser().qqLogin("33001", "/"); !strings.Contains(body, "此QQ账号已被本站屏蔽") {
 		t.Fatal("banned QQ still logs in")
 	}
+	// Unbound now, the member is still found by the openid, with the ban and its lift button.
+	if _, page := adminB.get("/admin/members?q=" + openid); !strings.Contains(page, "/admin/members/"+itoa(uid)+"/unban") || !strings.Contains(page, "已禁止") {
+		t.Fatalf("the banned member's page offers no 取消QQ黑名单: %.600s", page)
+	}
+	// Lifting the ban (audited, undoable) lets the QQ log in again, as a QQ user to bind.
+	resp, _ = adminB.do(http.MethodPost, "/admin/members/"+itoa(uid)+"/unban", url.Values{"_csrf": {token}}, nil)
+	lift := auditRe.FindStringSubmatch(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || lift == nil || s.count("SELECT count(*) FROM pre_common_uin_black") != 0 {
+		t.Fatalf("unban: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := s.browser().qqLogin("33001", "/"); resp.Header.Get("Location") != "/connect/qq/bind" {
+		t.Fatalf("after the ban was lifted the QQ does not log in: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := adminB.do(http.MethodPost, "/admin/audit/"+lift[1]+"/undo", url.Values{"_csrf": {token}}, nil); resp.StatusCode != http.StatusSeeOther ||
+		s.count("SELECT count(*) FROM pre_common_uin_black WHERE uin=? AND uid=?", openid, uid) != 1 {
+		t.Fatalf("undo of the unban: %d", resp.StatusCode)
+	}
 	if resp, _ := adminB.do(http.MethodPost, "/admin/audit/"+m[1]+"/undo", url.Values{"_csrf": {token}}, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("undo ban: %d", resp.StatusCode)
 	}

@@ -136,6 +136,7 @@ func newRouter(app *App) http.Handler {
 	ag.GET("/members", adm.Members)
 	ag.POST("/members/:uid/unbind", adm.MemberAction("member-unbind"))
 	ag.POST("/members/:uid/blacklist", adm.MemberAction("member-blacklist"))
+	ag.POST("/members/:uid/unban", adm.MemberAction("member-unban"))
 	if cfg.DBDriver == "sqlite" {
 		forum := &plugin.Forum{H: h}
 		r.GET("/", forum.Index)

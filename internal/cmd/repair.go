@@ -25,7 +25,7 @@ const repairUsage = `usage: qqconnect repair ACTION [--dry-run] [--yes] [--appid
   --dry-run  show every value before → after and change nothing
   --yes      do not ask for confirmation (required when stdin is not a terminal)
   --appid    the QQ AppID for set-app-key; its AppKey is read from stdin, never from the command line
-  --uid      the member (forum uid) of member-unbind and member-blacklist
+  --uid      the member (forum uid) of member-unbind, member-blacklist and member-unban
 `
 
 // repairOpts are repair's own command-line arguments.
@@ -170,7 +170,7 @@ func checkRepairOpts(o repairOpts, tty bool, stderr io.Writer) (int, bool) {
 		return repairUsageError(stderr, o.action+" needs --uid N (the member's forum uid)"), false
 	}
 	if !info.Member && o.uid != 0 {
-		return repairUsageError(stderr, "--uid is only for member-unbind and member-blacklist"), false
+		return repairUsageError(stderr, "--uid is only for member-unbind, member-blacklist and member-unban"), false
 	}
 	if o.action == repair.SetAppKey && !o.appIDSet {
 		return repairUsageError(stderr, "set-app-key needs --appid ID (the AppKey comes from stdin)"), false
