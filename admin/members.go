@@ -14,9 +14,19 @@ type membersView struct {
 	Query   string
 	Results []models.MemberBinding
 	Reauth  bool
+	// Without a query: the list of bindings, a page at a time.
+	List       []models.BindingRow
+	Registered bool // only the accounts created through QQ
+	Page       int
+	Prev, Next int
+	More       bool
 }
 
-// Members is GET /admin/members?q=: find a member by username, uid or openid.
+const bindingsPerPage = 50
+
+// Members is GET /admin/members?q=: find a member by username, uid or
+// openid; without q, the members bound to QQ (?registered=1: created
+// through QQ), newest first.
 func (a *Admin) Members(c *gin.Context) {
 	v := membersView{Query: c.Query("q"), Reauth: !a.freshlyAuthenticated(a.current(c))}
 	if v.Query != "" {
@@ -26,6 +36,17 @@ func (a *Admin) Members(c *gin.Context) {
 			return
 		}
 		v.Results = res
+	} else {
+		v.Registered = c.Query("registered") == "1"
+		if p, err := strconv.Atoi(c.Query("page")); err == nil && p > 0 && p < 10000 {
+			v.Page = p
+		}
+		list, more, err := a.Store.ListBindings(c.Request.Context(), v.Registered, bindingsPerPage, v.Page*bindingsPerPage)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		v.List, v.More, v.Prev, v.Next = list, more, v.Page-1, v.Page+1
 	}
 	a.render(c, http.StatusOK, "admin_members.html", "会员绑定 / Member bindings", v, nil)
 }

@@ -132,3 +132,36 @@ func TestRecordLogin(t *testing.T) {
 		}
 	}
 }
+
+// ListBindings pages newest uid first, tells whether more follow, and
+// filters the accounts created through QQ, on both databases.
+func TestListBindings(t *testing.T) {
+	stores := map[string]func(t *testing.T) *models.Store{
+		"mysql":  func(t *testing.T) *models.Store { s, _ := newMySQLStore(t, testdb.X35); return s },
+		"sqlite": newSQLiteStore,
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			ctx := context.Background()
+			for i, reg := range []int{0, 1, 0} {
+				uid := 9101 + i
+				mustExec(t, s, "INSERT INTO pre_common_member (uid, username, password, email, groupid, regdate, conisbind) VALUES (?, ?, 'pw', 'a@example.com', 10, 1700000000, 1)", uid, "m"+string(rune('a'+i)))
+				mustExec(t, s, "INSERT INTO pre_common_member_connect (uid, conuin, conuinsecret, conopenid, conisfeed, conisregister, conuintoken) VALUES (?, '', '', ?, 1, ?, '')", uid, "OPENID"+string(rune('A'+i)), reg)
+			}
+			mustExec(t, s, "INSERT INTO pre_common_member_connect (uid, conuin, conuinsecret, conopenid, conisfeed, conuintoken) VALUES (9200, 'LEGACY', 's', '', 1, '')") // no openid: not listed
+			page, more, err := s.ListBindings(ctx, false, 2, 0)
+			if err != nil || !more || len(page) != 2 || page[0].UID != 9103 || page[1].UID != 9102 || page[0].Username != "mc" {
+				t.Fatalf("first page: %+v more %v %v", page, more, err)
+			}
+			page, more, err = s.ListBindings(ctx, false, 2, 2)
+			if err != nil || more || len(page) != 1 || page[0].UID != 9101 {
+				t.Fatalf("second page: %+v more %v %v", page, more, err)
+			}
+			page, more, err = s.ListBindings(ctx, true, 50, 0)
+			if err != nil || more || len(page) != 1 || page[0].UID != 9102 || page[0].ConIsRegister != 1 || page[0].ConOpenID != "OPENIDB" {
+				t.Fatalf("registered only: %+v more %v %v", page, more, err)
+			}
+		})
+	}
+}

@@ -108,3 +108,35 @@ func (s *Store) MemberBindingByUID(ctx context.Context, uid int64) (*MemberBindi
 	}
 	return b, nil
 }
+
+// BindingRow is one line of the admin's list of QQ bindings.
+type BindingRow struct {
+	UID           int64  `gorm:"column:uid"`
+	Username      string `gorm:"column:username"`
+	ConOpenID     string `gorm:"column:conopenid"`
+	ConIsRegister int    `gorm:"column:conisregister"`
+	ConIsBind     int    `gorm:"column:conisbind"`
+}
+
+// ListBindings lists the members bound to QQ, newest uid first (the
+// connect table's primary key: no sort, no scan of the member table),
+// only those created through QQ when registered, and whether there are
+// more after this page.
+func (s *Store) ListBindings(ctx context.Context, registered bool, limit, offset int) ([]BindingRow, bool, error) {
+	q := s.DB.WithContext(ctx).Table(s.T.Discuz("common_member_connect") + " c").
+		Select("c.uid, m.username, c.conopenid, c.conisregister, m.conisbind").
+		Joins("JOIN " + s.T.Discuz("common_member") + " m ON m.uid = c.uid").
+		Where("c.conopenid <> ''")
+	if registered {
+		q = q.Where("c.conisregister = 1")
+	}
+	var rows []BindingRow
+	if err := q.Order("c.uid DESC").Limit(limit + 1).Offset(offset).Scan(&rows).Error; err != nil {
+		return nil, false, fmt.Errorf("list QQ bindings: %w", err)
+	}
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
+	}
+	return rows, more, nil
+}

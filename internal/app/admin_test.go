@@ -147,6 +147,13 @@ func TestAdminMembers(t *testing.T) {
 		t.Fatal("admin sign-in failed")
 	}
 	openid := strings.ToUpper(sandboxOpenID(s, "33001"))
+	// Without a query: the list of bound members; frank bound an existing account.
+	if _, page := adminB.get("/admin/members"); !strings.Contains(page, openid) || !strings.Contains(page, `?q=`+itoa(uid)+`"`) {
+		t.Fatalf("the bindings list lacks frank: %.600s", page)
+	}
+	if _, page := adminB.get("/admin/members?registered=1"); strings.Contains(page, openid) {
+		t.Fatal("the list of accounts created through QQ shows frank, who bound an existing account")
+	}
 	for _, q := range []string{"frank", openid, "fra"} {
 		_, page := adminB.get("/admin/members?q=" + url.QueryEscape(q))
 		if !strings.Contains(page, openid) || !strings.Contains(page, "企鹅33001") {
