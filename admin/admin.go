@@ -29,6 +29,7 @@ type Admin struct {
 	Now     func() time.Time
 	Log     *slog.Logger
 	Info    SiteInfo
+	Charset string // the site's charset (the 安全提问 answer is hashed in it); "" = utf-8
 }
 
 // SiteInfo is what the dashboard shows about this deployment.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"qqconnect/discuz"
 	"qqconnect/internal/throttle"
 	"qqconnect/models"
 )
@@ -141,8 +142,8 @@ var errThrottled = throttle.ErrLimited
 
 // checkCredentials verifies an administrator's forum password through the
 // sign-in limiter; a right password of a non-administrator is a failure.
-func (a *Admin) checkCredentials(ctx context.Context, username, password, ip string) (*models.Member, error) {
-	return a.Guard.Check(ctx, ip, username, password, func(m *models.Member) bool { return m.AdminID == 1 })
+func (a *Admin) checkCredentials(ctx context.Context, cr throttle.Credentials, ip string) (*models.Member, error) {
+	return a.Guard.Check(ctx, ip, cr, func(m *models.Member) bool { return m.AdminID == 1 })
 }
 
 // LoginPage is GET /admin/login.
@@ -151,12 +152,13 @@ func (a *Admin) LoginPage(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/admin/")
 		return
 	}
-	a.render(c, http.StatusOK, "admin_login.html", "管理员登录 / Admin sign-in", loginView{Next: safeNext(c.Query("next"))}, nil)
+	a.render(c, http.StatusOK, "admin_login.html", "管理员登录 / Admin sign-in", loginView{Next: safeNext(c.Query("next")), Questions: discuz.SecurityQuestions[1:]}, nil)
 }
 
 type loginView struct {
 	Next, Username string
 	Demo           bool
+	Questions      []string // Discuz's 安全提问 1..7
 }
 
 // Login is POST /admin/login: forum administrators (adminid=1) only, new
@@ -164,8 +166,10 @@ type loginView struct {
 func (a *Admin) Login(c *gin.Context) {
 	ctx := c.Request.Context()
 	username := c.PostForm("username")
-	v := loginView{Next: safeNext(c.PostForm("next")), Username: username}
-	m, err := a.checkCredentials(ctx, username, c.PostForm("password"), c.ClientIP())
+	v := loginView{Next: safeNext(c.PostForm("next")), Username: username, Questions: discuz.SecurityQuestions[1:]}
+	cr := throttle.FormCredentials(c.PostForm, a.Charset)
+	cr.Field = models.LoginByUsername // Discuz's admin sign-in takes the username
+	m, err := a.checkCredentials(ctx, cr, c.ClientIP())
 	switch {
 	case errors.Is(err, errThrottled):
 		a.renderErr(c, http.StatusTooManyRequests, "admin_login.html", "管理员登录 / Admin sign-in", v, "尝试次数过多，请15分钟后再试", "Too many attempts. Try again in 15 minutes.")
@@ -220,7 +224,7 @@ func (a *Admin) reauth(c *gin.Context, s *models.AdminSession) (bool, error) {
 	if a.freshlyAuthenticated(s) && c.PostForm("password") == "" {
 		return true, nil
 	}
-	m, err := a.checkCredentials(c.Request.Context(), s.Username, c.PostForm("password"), c.ClientIP())
+	m, err := a.checkCredentials(c.Request.Context(), throttle.Credentials{Login: s.Username, Password: c.PostForm("password"), NoQuestion: true}, c.ClientIP())
 	if err != nil && !errors.Is(err, errThrottled) {
 		return false, err
 	}

@@ -76,6 +76,7 @@ type UCMember struct {
 	Password string `gorm:"column:password"`
 	Email    string `gorm:"column:email"`
 	Salt     string `gorm:"column:salt"`
+	Secques  string `gorm:"column:secques"` // quescrypt of the 安全提问, "" when none (discuz.QuesCrypt)
 	RegIP    string `gorm:"column:regip"`
 	RegDate  int64  `gorm:"column:regdate"`
 }

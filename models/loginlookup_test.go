@@ -165,3 +165,55 @@ func TestListBindings(t *testing.T) {
 		})
 	}
 }
+
+// LoginAccount finds the account as Discuz's userlogin does, on X3.4's
+// UCenter 1.6 (no phone numbers) and X3.5's 1.7.
+func TestLoginAccount(t *testing.T) {
+	for _, version := range []string{testdb.X34, testdb.X35} {
+		t.Run(version, func(t *testing.T) {
+			s, _ := newMySQLStore(t, version)
+			ctx := context.Background()
+			if err := models.CheckCompat(ctx, s); err != nil { // reads the schema: UCenter 1.6 or 1.7
+				t.Fatal(err)
+			}
+			mustExec(t, s, "INSERT INTO pre_ucenter_members (uid, username, password, email, salt) VALUES (501, 'zhang', 'x', 'z@example.com', ''), (502, '12345', 'x', 'n@example.com', ''), (503, 'li', 'x', 'z@example.com', '')")
+			if version == testdb.X35 {
+				mustExec(t, s, "UPDATE pre_ucenter_members SET secmobicc = 86, secmobile = '13800138000' WHERE uid = 503")
+			}
+			setting := func(k, v string) { mustExec(t, s, "REPLACE INTO pre_common_setting (skey, svalue) VALUES (?, ?)", k, v) }
+			setting("smsdefaultcc", "86")
+			cases := []struct {
+				uidlogin, mobilelogin string
+				field, typed          string
+				want                  int64 // 0: none
+			}{
+				{"0", "0", models.LoginByUsername, "zhang", 501},
+				{"0", "0", models.LoginByUsername, "z@example.com", 0},
+				{"0", "0", models.LoginByEmail, "z@example.com", 501}, // two accounts share it: the lowest uid, as fetch_first
+				{"0", "0", models.LoginByEmail, "zhang", 0},
+				{"0", "0", models.LoginByUID, "501", 0}, // without uidlogin the UID field is a username
+				{"0", "0", models.LoginByUID, "12345", 502},
+				{"1", "0", models.LoginByUID, "501", 501},
+				{"1", "0", models.LoginAuto, "501", 501},
+				{"1", "0", models.LoginAuto, "12345", 502}, // no uid 12345: the username
+				{"0", "0", models.LoginAuto, "z@example.com", 501},
+				{"0", "1", models.LoginBySecmobile, "13800138000", map[string]int64{testdb.X34: 0, testdb.X35: 503}[version]},
+				{"0", "1", models.LoginBySecmobile, "86-13800138000", map[string]int64{testdb.X34: 0, testdb.X35: 503}[version]},
+				{"0", "0", models.LoginBySecmobile, "13800138000", 0}, // secmobilelogin off: a username
+				{"0", "1", models.LoginAuto, "13800138000", map[string]int64{testdb.X34: 0, testdb.X35: 503}[version]},
+			}
+			for _, c := range cases {
+				setting("uidlogin", c.uidlogin)
+				setting("secmobilelogin", c.mobilelogin)
+				m, err := s.LoginAccount(ctx, c.typed, c.field)
+				var got int64
+				if m != nil {
+					got = m.UID
+				}
+				if err != nil || got != c.want {
+					t.Errorf("uidlogin=%s secmobilelogin=%s %s %q: uid %d (%v), want %d", c.uidlogin, c.mobilelogin, c.field, c.typed, got, err, c.want)
+				}
+			}
+		})
+	}
+}

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -45,12 +47,91 @@ func (s *Store) UCenterBcrypt() bool {
 	return s.Schema != nil && s.Schema.Has(s.T.UCenter("members"), "secmobile")
 }
 
-// LoginAccount returns the UCenter account a typed username names, or nil
-// when there is none (or the text cannot be a username, see LoginName).
-func (s *Store) LoginAccount(ctx context.Context, typed string) (*UCMember, error) {
+// Login fields of Discuz's login form (userlogin's loginfield).
+const (
+	LoginByUsername  = "username"
+	LoginByUID       = "uid"
+	LoginByEmail     = "email"
+	LoginBySecmobile = "secmobile"
+	LoginAuto        = "auto" // autoidselect: the uid, email or phone number typed, else a username
+)
+
+var (
+	discuzEmail  = regexp.MustCompile(`^([A-Za-z0-9\-_.+]+)@([A-Za-z0-9\-]+[.][A-Za-z0-9\-.]+)$`) // Discuz's isemail
+	discuzMobile = regexp.MustCompile(`^(\d{1,12}|\d{1,3}-\d{1,12})$`)
+)
+
+// LoginAccount returns the UCenter account that typed names on a password
+// form, found as Discuz's userlogin and UCenter's login find it: by uid
+// (only when the site allows uidlogin), email, phone number (X3.5, only
+// with secmobilelogin; "cc-number", or the number in smsdefaultcc), or
+// username (field "username", and what every other field falls back to as
+// Discuz does). nil when there is none, or the text cannot be a username
+// (see LoginName).
+func (s *Store) LoginAccount(ctx context.Context, typed, field string) (*UCMember, error) {
+	typed = strings.TrimSpace(typed)
+	if field != LoginByUsername && field != "" {
+		set, err := s.Settings(ctx, "uidlogin", "secmobilelogin", "smsdefaultcc")
+		if err != nil {
+			return nil, err
+		}
+		uidOK, mobileOK := set["uidlogin"] == "1", set["secmobilelogin"] == "1" && s.UCenterBcrypt()
+		byUID := func() (*UCMember, error) {
+			uid, err := strconv.ParseInt(typed, 10, 64)
+			if err != nil || uid <= 0 || strconv.FormatInt(uid, 10) != typed {
+				return nil, nil
+			}
+			return Maybe(s.UCMemberByUID(ctx, uid))
+		}
+		byEmail := func() (*UCMember, error) {
+			if len(typed) <= 6 || len(typed) > 255 || !discuzEmail.MatchString(typed) {
+				return nil, nil
+			}
+			var m UCMember
+			return Maybe(&m, first(s.ucenter(ctx, "members").Where("email = ?", typed).Order("uid"), &m, "ucenter member by email"))
+		}
+		byMobile := func() (*UCMember, error) {
+			if !discuzMobile.MatchString(typed) {
+				return nil, nil
+			}
+			cc, number, ok := strings.Cut(typed, "-")
+			if !ok {
+				cc, number = set["smsdefaultcc"], typed
+			}
+			var m UCMember
+			return Maybe(&m, first(s.ucenter(ctx, "members").Where("secmobicc = ? AND secmobile = ?", cc, number).Order("uid"), &m, "ucenter member by phone"))
+		}
+		var found *UCMember
+		var err2 error
+		switch {
+		case field == LoginByUID && uidOK:
+			return byUID()
+		case field == LoginByEmail:
+			return byEmail()
+		case field == LoginBySecmobile && mobileOK:
+			return byMobile()
+		case field == LoginAuto:
+			switch {
+			case uidOK && discuzDigits(typed):
+				found, err2 = byUID()
+			case discuzEmail.MatchString(typed):
+				found, err2 = byEmail()
+			case mobileOK && discuzMobile.MatchString(typed):
+				found, err2 = byMobile()
+			}
+			if err2 != nil || found != nil {
+				return found, err2
+			}
+		}
+	}
 	name, ok := s.LoginName(typed)
 	if !ok {
 		return nil, nil
 	}
 	return Maybe(s.UCMemberByUsername(ctx, name))
+}
+
+func discuzDigits(s string) bool {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return err == nil && strconv.FormatInt(n, 10) == s
 }

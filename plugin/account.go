@@ -32,8 +32,9 @@ func hashHex(s string) string {
 
 // CheckPassword runs a password check of the bind form (and of the demo
 // forum's login, which shares its limits) through the limiter.
-func (s *Service) CheckPassword(ctx context.Context, ip, username, password string) (*models.Member, error) {
-	m, err := s.Guard.Check(ctx, ip, username, password, nil)
+func (s *Service) CheckPassword(ctx context.Context, ip string, cr throttle.Credentials) (*models.Member, error) {
+	cr.Charset = s.SiteCharset
+	m, err := s.Guard.Check(ctx, ip, cr, nil)
 	switch {
 	case errors.Is(err, throttle.ErrLimited):
 		s.outcome("rate_limited")
@@ -107,12 +108,12 @@ func (s *Service) ensureOpenIDFree(ctx context.Context, openid string) error {
 
 // BindExisting binds the pending QQ identity to an existing account after
 // its password was checked (Gitea's link-account rule: prove the account).
-func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID, username, password, ip string) (*models.Member, string, error) {
+func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID string, cr throttle.Credentials, ip string) (*models.Member, string, error) {
 	p, err := s.Pending(ctx, pendingToken, browserID)
 	if err != nil {
 		return nil, "", err
 	}
-	m, err := s.CheckPassword(ctx, ip, username, password)
+	m, err := s.CheckPassword(ctx, ip, cr)
 	if err != nil {
 		return nil, "", err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"qqconnect/discuz"
+	"qqconnect/internal/throttle"
 	"qqconnect/internal/web"
 	"qqconnect/models"
 )
@@ -58,7 +59,7 @@ func (f *Forum) Index(c *gin.Context) {
 // Login is POST /demo/login: Discuz's password login, for the demo members.
 func (f *Forum) Login(c *gin.Context) {
 	ctx := c.Request.Context()
-	m, err := f.H.Svc.CheckPassword(ctx, c.ClientIP(), c.PostForm("username"), c.PostForm("password"))
+	m, err := f.H.Svc.CheckPassword(ctx, c.ClientIP(), throttle.FormCredentials(c.PostForm, f.H.Svc.SiteCharset))
 	var r *Refusal
 	if errors.As(err, &r) {
 		status := http.StatusUnprocessableEntity

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"qqconnect/discuz"
+	"qqconnect/internal/throttle"
 	"qqconnect/internal/web"
 	"qqconnect/models"
 	"qqconnect/plugin/qq"
@@ -180,6 +181,11 @@ type bindForm struct {
 	RegisterOpen             bool
 	ActiveTab                string // "bind" or "register"
 	BindError, RegisterError string
+	// The bind form's ways of naming the account, as Discuz's login form.
+	AutoID      bool
+	LoginFields []loginField
+	LoginField  string   // the one chosen, kept on re-render
+	Questions   []string // 安全提问 1..7
 }
 
 func (h *Handlers) pending(c *gin.Context) (*models.Pending, error) {
@@ -195,11 +201,32 @@ func (h *Handlers) renderBind(c *gin.Context, status int, p *models.Pending, f b
 	if q, err := h.Svc.Store.LoadQQSettings(c.Request.Context()); err == nil {
 		f.RegisterOpen = q.RegConnect
 	}
+	h.loginFields(c, &f)
 	if f.ActiveTab == "" {
 		f.ActiveTab = "bind"
 	}
 	h.Render.HTML(c, status, "connect_bind.html", h.page("绑定账号 / Link your account", f))
 }
+
+// loginFields offers the ways of naming the account Discuz's login form
+// offers on this site: one field for all with autoidselect, else a choice
+// of username, UID (uidlogin), Email and phone number (X3.5's
+// secmobilelogin); and the 安全提问.
+func (h *Handlers) loginFields(c *gin.Context, f *bindForm) {
+	set, _ := h.Svc.Store.Settings(c.Request.Context(), "autoidselect", "uidlogin", "secmobilelogin")
+	f.AutoID = set["autoidselect"] == "1"
+	f.LoginFields = []loginField{{models.LoginByUsername, "用户名 / Username"}}
+	if set["uidlogin"] == "1" {
+		f.LoginFields = append(f.LoginFields, loginField{models.LoginByUID, "UID"})
+	}
+	f.LoginFields = append(f.LoginFields, loginField{models.LoginByEmail, "Email"})
+	if set["secmobilelogin"] == "1" && h.Svc.Store.UCenterBcrypt() {
+		f.LoginFields = append(f.LoginFields, loginField{models.LoginBySecmobile, "手机号 / Phone"})
+	}
+	f.Questions = discuz.SecurityQuestions[1:]
+}
+
+type loginField struct{ Value, Label string }
 
 // BindPage is GET /connect/qq/bind.
 func (h *Handlers) BindPage(c *gin.Context) {
@@ -215,7 +242,11 @@ func (h *Handlers) BindPage(c *gin.Context) {
 func (h *Handlers) BindSubmit(c *gin.Context) {
 	tok, _ := c.Cookie(pendingCookie)
 	username := c.PostForm("username")
-	m, ref, err := h.Svc.BindExisting(c.Request.Context(), tok, web.BrowserID(c), username, c.PostForm("password"), c.ClientIP())
+	cr := throttle.FormCredentials(c.PostForm, h.Svc.SiteCharset)
+	if cr.Field == "" {
+		cr.Field = models.LoginByUsername
+	}
+	m, ref, err := h.Svc.BindExisting(c.Request.Context(), tok, web.BrowserID(c), cr, c.ClientIP())
 	if err != nil {
 		var r *Refusal
 		if errors.As(err, &r) && r != ErrPendingGone {
@@ -228,7 +259,7 @@ func (h *Handlers) BindSubmit(c *gin.Context) {
 			if r == ErrRateLimited {
 				status = http.StatusTooManyRequests
 			}
-			h.renderBind(c, status, p, bindForm{Username: username, ActiveTab: "bind", BindError: r.ZH + " / " + r.EN})
+			h.renderBind(c, status, p, bindForm{Username: username, LoginField: cr.Field, ActiveTab: "bind", BindError: r.ZH + " / " + r.EN})
 			return
 		}
 		h.fail(c, err)

@@ -113,9 +113,10 @@ func newRouter(app *App) http.Handler {
 
 	adm := &admin.Admin{
 		Store: app.Store, Render: render, Repair: liveRepairer(app), Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, Log: app.Log,
-		Guard:  &throttle.Guard{Store: app.Store, Kind: "admin", Log: app.Log},
-		Doctor: func(ctx context.Context) doctor.Report { return doctor.Run(ctx, liveDoctorEnv(app)) },
-		Info:   admin.SiteInfo{PublicURL: cfg.PublicURL, RedirectURI: cfg.RedirectURI(), DiscuzVersion: cfg.DiscuzVersion, Driver: cfg.DBDriver},
+		Guard:   &throttle.Guard{Store: app.Store, Kind: "admin", Log: app.Log},
+		Doctor:  func(ctx context.Context) doctor.Report { return doctor.Run(ctx, liveDoctorEnv(app)) },
+		Charset: cfg.Charset,
+		Info:    admin.SiteInfo{PublicURL: cfg.PublicURL, RedirectURI: cfg.RedirectURI(), DiscuzVersion: cfg.DiscuzVersion, Driver: cfg.DBDriver},
 	}
 	adm.Latest = &doctor.Latest{Run: adm.Doctor}
 	r.GET("/admin", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/admin/") })

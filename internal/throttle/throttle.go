@@ -56,14 +56,16 @@ func (g *Guard) budget() models.AttemptBudget {
 	return g.Budget
 }
 
-// Check verifies a username and password. accept decides whether a member
+// Check verifies credentials: the name in any of the login form's fields,
+// the password and the 安全提问. accept decides whether a member
 // with the right password may pass (the admin panel wants adminid=1); a
 // refused member counts as a failure. It returns the member, or (nil, nil)
 // for a wrong name or password, or ErrLimited, or a database error. The
 // attempt is reserved before the password is checked; if it cannot be
 // recorded the attempt is refused.
-func (g *Guard) Check(ctx context.Context, ip, username, password string, accept func(*models.Member) bool) (*models.Member, error) {
-	uc, err := g.Store.LoginAccount(ctx, username)
+func (g *Guard) Check(ctx context.Context, ip string, cr Credentials, accept func(*models.Member) bool) (*models.Member, error) {
+	username, password := cr.Login, cr.Password
+	uc, err := g.Store.LoginAccount(ctx, username, cr.Field)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +85,9 @@ func (g *Guard) Check(ctx context.Context, ip, username, password string, accept
 		// A missing user costs the same hash as a real one (no enumeration by timing).
 		h, s := g.dummy()
 		discuz.VerifyUCPassword(h, s, password)
-	} else if discuz.VerifyUCPassword(uc.Password, uc.Salt, password) {
+	} else if discuz.VerifyUCPassword(uc.Password, uc.Salt, password) && (cr.NoQuestion || uc.Secques == cr.quesCrypt()) {
+		// UCenter's login: the 安全提问 must match too (an account without
+		// one refuses an answer), so the password alone is not enough.
 		if m, err = models.Maybe(g.Store.MemberByUID(ctx, uc.UID)); err != nil {
 			return nil, err
 		}
@@ -97,6 +101,39 @@ func (g *Guard) Check(ctx context.Context, ip, username, password string, accept
 		g.Log.Error("mark login attempt ok", "err", err)
 	}
 	return m, nil
+}
+
+// Credentials is what a password form sent: the login name in the form's
+// field (models.LoginBy…; "" = username), the password, and Discuz's 安全提问.
+type Credentials struct {
+	Login, Field, Password string
+	QuestionID             int
+	Answer                 string // as typed (UTF-8)
+	Charset                string // the site's charset, in which UCenter hashed the answer
+	// NoQuestion: the session already passed the 安全提问 at sign-in; this
+	// is the password typed again before a repair.
+	NoQuestion bool
+}
+
+// FormCredentials reads a password form's fields as Discuz's login form
+// names them: username, loginfield, password, questionid, answer.
+func FormCredentials(get func(string) string, charset string) Credentials {
+	qid, _ := strconv.Atoi(get("questionid"))
+	if qid < 0 || qid >= len(discuz.SecurityQuestions) {
+		qid = 0
+	}
+	return Credentials{Login: get("username"), Field: get("loginfield"), Password: get("password"),
+		QuestionID: qid, Answer: get("answer"), Charset: charset}
+}
+
+func (cr Credentials) quesCrypt() string {
+	answer := cr.Answer
+	if cr.Charset != "" {
+		if conv, err := discuz.ToCharset(answer, cr.Charset); err == nil {
+			answer = conv
+		}
+	}
+	return discuz.QuesCrypt(cr.QuestionID, []byte(answer))
 }
 
 // dummy is a hash of this site's kind for a password nobody knows.

@@ -35,6 +35,7 @@ type Renderer struct {
 // NewRenderer parses every page and partial (files matching patterns) of fsys.
 func NewRenderer(fsys fs.FS, log *slog.Logger, patterns ...string) (*Renderer, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
+		"inc": func(i int) int { return i + 1 },
 		"unixtime": func(ts int64) string {
 			if ts <= 0 {
 				return "—"
