@@ -263,6 +263,10 @@ type NewMember struct {
 	Port           int              // the client's port (Discuz's remoteport: common_member_status port/regport); 0 unknown
 	Aftermath      *RegAftermath    // stat count, welcome notice, userstats cache; nil = none (the demo)
 	SiteCharset    string           // the site's charset, for the userstats blob ("" = utf-8)
+	// Validate: the site approves new members by hand (regverify=2) and QQ
+	// registrations are not exempt: the pre_common_member_validate row that
+	// puts the member into 审核用户, as Discuz's register does.
+	Validate bool
 }
 
 // Register creates the UCenter account, the six pre_common_member* rows with
@@ -281,6 +285,11 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 	}
 	if n.Aftermath != nil {
 		tables = append(tables, s.regAftermathTables()...)
+	}
+	tValidate := s.T.Discuz("common_member_validate")
+	n.Validate = n.Validate && s.Schema.HasTable(tValidate) // the standalone demo forum has no such table
+	if n.Validate {
+		tables = append(tables, tValidate)
 	}
 	openid := strings.ToUpper(n.Binding.OpenID)
 	guest, err := Maybe(s.GuestByOpenID(ctx, openid))
@@ -337,6 +346,14 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 		}
 		if err := s.recordRegIP(ctx, w, n.RegRules, n.IP, n.Binding.Now); err != nil {
 			return err
+		}
+		if n.Validate {
+			// class_member's register: submitted now, not yet moderated, no message (the QQ form has none).
+			row := map[string]any{"uid": uid, "submitdate": now, "moddate": 0, "admin": "", "submittimes": 1,
+				"status": 0, "message": "", "remark": ""}
+			if err := w.insert(s, tValidate, row, del(tValidate)); err != nil {
+				return err
+			}
 		}
 		if a := n.Aftermath; a != nil {
 			if err := s.countRegistration(w, a, n.Binding.Now); err != nil {

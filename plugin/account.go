@@ -306,6 +306,7 @@ func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models
 	}
 	if q.RegVerify > 0 && q.Connect.GetString("register_regverify") != "1" {
 		n.GroupID = 8 // 等待验证会员: the site verifies new members and QQ registrations are not exempt
+		n.Validate = q.RegVerify == 2
 	} else if q.RegisterGroupID > 0 {
 		n.GroupID = q.RegisterGroupID
 	}

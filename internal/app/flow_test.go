@@ -146,6 +146,56 @@ func TestBindExisting(t *testing.T) {
 }
 
 // TestRefusals: every case Discuz refuses gets a clear page and writes nothing.
+// TestRegisterAwaitingApproval (issue 14 #1): on a site that approves new
+// members by hand (regverify=2) a QQ registration lands in group 8 with
+// Discuz's pre_common_member_validate row, so it appears in 审核用户; with
+// QQ registrations exempt (connect.register_regverify) neither.
+func TestRegisterAwaitingApproval(t *testing.T) {
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			s := newTestSite(t, v, nil)
+			s.DB.Exec(t, "REPLACE INTO pre_common_setting (skey, svalue) VALUES ('regverify', '2')")
+			regverify := func(from, to string) { // connect.register_regverify: QQ registrations exempt ("1", Discuz's default)
+				s.DB.Exec(t, "UPDATE pre_common_setting SET svalue=REPLACE(svalue, ?, ?) WHERE skey='connect'",
+					`s:18:"register_regverify";s:1:"`+from+`"`, `s:18:"register_regverify";s:1:"`+to+`"`)
+				s.settingsChanged()
+			}
+			regverify("1", "0")
+			register := func(qq, name string) int64 {
+				b := s.browser()
+				b.qqLogin(qq, "/")
+				if resp, body := b.post("/connect/qq/bind", "/connect/qq/register", url.Values{"username": {name}, "email": {name + "@example.com"}}); resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("register %s: %d %.300s", name, resp.StatusCode, body)
+				}
+				var uid int64
+				s.DB.SQL.QueryRow("SELECT uid FROM pre_common_member WHERE username = ?", name).Scan(&uid)
+				return uid
+			}
+			before := time.Now().Unix()
+			uid := register("48001", "waits_qq")
+			var submit, mod, times, status int64
+			var admin, message, remark string
+			err := s.DB.SQL.QueryRow("SELECT submitdate, moddate, admin, submittimes, status, message, remark FROM pre_common_member_validate WHERE uid = ?", uid).
+				Scan(&submit, &mod, &admin, &times, &status, &message, &remark)
+			if err != nil || submit < before || mod != 0 || admin != "" || times != 1 || status != 0 || message != "" || remark != "" {
+				t.Fatalf("validate row of uid %d: %v submit %d mod %d admin %q times %d status %d %q %q", uid, err, submit, mod, admin, times, status, message, remark)
+			}
+			if n := s.count("SELECT count(*) FROM pre_common_member WHERE uid = ? AND groupid = 8", uid); n != 1 {
+				t.Error("the member awaiting approval is not in group 8")
+			}
+			// QQ registrations exempt: no validate row, not group 8.
+			regverify("0", "1")
+			uid = register("48002", "free_qq")
+			if n := s.count("SELECT count(*) FROM pre_common_member_validate WHERE uid = ?", uid); n != 0 {
+				t.Error("an exempt QQ registration got a validate row")
+			}
+			if n := s.count("SELECT count(*) FROM pre_common_member WHERE uid = ? AND groupid = 8", uid); n != 0 {
+				t.Error("an exempt QQ registration is in group 8")
+			}
+		})
+	}
+}
+
 // TestSettingsTTL: the QQ login settings are kept for qqSettingsTTL. A
 // change made behind the instance's back (Discuz's admin panel, the CLI)
 // shows once that has passed; one made by the instance's own repairs (the

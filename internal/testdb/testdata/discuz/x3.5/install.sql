@@ -215,6 +215,19 @@ CREATE TABLE pre_common_member_status (
   PRIMARY KEY (uid),
   KEY lastactivity (lastactivity,invisible)
 ) ENGINE=InnoDB;
+DROP TABLE IF EXISTS pre_common_member_validate;
+CREATE TABLE pre_common_member_validate (
+  uid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  submitdate int(10) unsigned NOT NULL DEFAULT '0',
+  moddate int(10) unsigned NOT NULL DEFAULT '0',
+  `admin` varchar(15) NOT NULL DEFAULT '',
+  submittimes tinyint(3) unsigned NOT NULL DEFAULT '0',
+  `status` tinyint(1) NOT NULL DEFAULT '0',
+  message text NOT NULL,
+  remark text NOT NULL,
+  PRIMARY KEY (uid),
+  KEY `status` (`status`)
+) ENGINE=InnoDB;
 DROP TABLE IF EXISTS pre_common_plugin;
 CREATE TABLE pre_common_plugin (
   pluginid smallint(6) unsigned NOT NULL AUTO_INCREMENT,
