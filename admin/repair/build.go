@@ -31,6 +31,13 @@ func (r *Repairer) build(ctx context.Context, tx *gorm.DB, action string, args A
 		b.setOwned("my_siteid", "")
 		b.setOwned("my_sitekey", "")
 		b.setOwned("cloud_status", "0")
+		if discuz.IsCloudEra(r.DiscuzVersion) {
+			// X3.2/X3.3 configure QQ互联 on the cloud platform's admin page, which needs the site ID/key.
+			b.warns = append(b.warns, "这是 "+r.DiscuzVersion+" 站点：清除站点ID/KEY 后，Discuz 后台的 云平台 → QQ互联 页面将无法再打开（它需要已开通的云平台），"+
+				"QQ登录照常工作；此后 connect 设置（allow、register_*、guest_groupid）只能在 Discuz 后台之外修改 / "+
+				"this is a "+r.DiscuzVersion+" site: once the site ID/key are cleared, Discuz's own 云平台 → QQ互联 admin page no longer opens "+
+				"(it needs an opened cloud platform); QQ login keeps working, but the connect settings (allow, register_*, guest_groupid) can then only be changed outside Discuz's admin panel")
+		}
 	case ClearAppKey:
 		b.setOwned("connectappid", "")
 		b.setOwned("connectappkey", "")

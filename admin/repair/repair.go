@@ -75,6 +75,9 @@ type Repairer struct {
 	Now     func() time.Time // nil: time.Now
 	Log     *slog.Logger     // nil: slog.Default()
 	Charset string           // the site's charset ("" = utf-8): the setting cache's strings are in it
+	// DiscuzVersion ("X3.2", …; "" unknown) tells the plans what Discuz's
+	// own admin pages of that version do after a change.
+	DiscuzVersion string
 }
 
 const (

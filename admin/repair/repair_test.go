@@ -782,3 +782,24 @@ func TestAdminMenuFollowsThePlugin(t *testing.T) {
 		t.Fatal("plugin-enable created an adminmenu row")
 	}
 }
+
+// TestClearSiteKeyCloudEra (issue 14 #7): on X3.2/X3.3 the clear-site-key
+// preview says that Discuz's own 云平台 → QQ互联 page stops opening; on
+// later versions (their QQ互联 settings live in the plugin's page) and when
+// the version is unknown it says nothing of it.
+func TestClearSiteKeyCloudEra(t *testing.T) {
+	s := newSite(t, testdb.X34)
+	for _, c := range []struct {
+		version string
+		warned  bool
+	}{{"X3.2", true}, {"X3.3", true}, {"X3.4", false}, {"X3.5", false}, {"", false}} {
+		s.R.DiscuzVersion = c.version
+		plan, err := s.R.Plan(context.Background(), repair.ClearSiteKey, repair.Args{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.ContainsFunc(plan.Warnings, func(w string) bool { return strings.Contains(w, "云平台 → QQ互联") }); got != c.warned {
+			t.Errorf("version %q: warned %v, want %v: %q", c.version, got, c.warned, plan.Warnings)
+		}
+	}
+}

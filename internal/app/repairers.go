@@ -21,5 +21,6 @@ func liveRepairer(app *App) *repair.Repairer {
 }
 
 func repairerWith(app *App, cache repair.CacheInvalidator) *repair.Repairer {
-	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: cache, Now: time.Now, Log: app.Log, Charset: app.Cfg.Charset}
+	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: cache, Now: time.Now, Log: app.Log, Charset: app.Cfg.Charset,
+		DiscuzVersion: app.Cfg.DiscuzVersion}
 }
