@@ -354,6 +354,11 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 			if err := w.insert(s, tValidate, row, del(tValidate)); err != nil {
 				return err
 			}
+			if n.Aftermath != nil {
+				if err := s.notifyVerifyUser(w, n.Aftermath, n.Binding.Now); err != nil {
+					return err
+				}
+			}
 		}
 		if a := n.Aftermath; a != nil {
 			if err := s.countRegistration(w, a, n.Binding.Now); err != nil {

@@ -32,12 +32,15 @@ type RegAftermath struct {
 	BBName       string
 	AdminEmail   string
 	MemberSplit  bool // pre_common_member_archive holds members too
+	// VerifyNotify are the administrators whose 管理通知 include
+	// verifyuser (pre_common_setting notifyusers / adminnotifytypes).
+	VerifyNotify []int64
 }
 
 // LoadRegAftermath reads the settings Discuz's register applies after the rows.
 func (s *Store) LoadRegAftermath(ctx context.Context) (*RegAftermath, error) {
 	m, err := s.Settings(ctx, "updatestat", "timeoffset", "welcomemsg", "welcomemsgtitle", "welcomemsgtxt",
-		"sitename", "bbname", "adminemail", "membersplit")
+		"sitename", "bbname", "adminemail", "membersplit", "notifyusers", "adminnotifytypes")
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +52,167 @@ func (s *Store) LoadRegAftermath(ctx context.Context) (*RegAftermath, error) {
 	}
 	a.WelcomeMsg, _ = strconv.Atoi(strings.TrimSpace(m["welcomemsg"]))
 	a.TimeOffset, _ = strconv.ParseFloat(strings.TrimSpace(m["timeoffset"]), 64)
+	a.VerifyNotify = s.notifyUsers(m["notifyusers"], m["adminnotifytypes"], "verifyuser")
 	return a, nil
+}
+
+// notifyUsers is manage_addnotify's list: the uids of notifyusers whose
+// types string has a truthy character at the position of typ in
+// adminnotifytypes. Unreadable values give none, as PHP's would.
+func (s *Store) notifyUsers(serialized, types, typ string) []int64 {
+	idx := -1
+	for i, t := range strings.Split(types, ",") {
+		if t == typ {
+			idx = i
+			break
+		}
+	}
+	if idx < 0 || serialized == "" {
+		return nil
+	}
+	arr, err := s.UnserializeSetting(serialized)
+	if err != nil {
+		return nil
+	}
+	var out []int64
+	for _, e := range arr.Entries {
+		uid, err := strconv.ParseInt(e.Key.String(), 10, 64)
+		if err != nil || uid <= 0 || e.Val.Arr == nil {
+			continue
+		}
+		flags := e.Val.Arr.GetString("types")
+		if idx < len(flags) && flags[idx] != '0' {
+			out = append(out, uid)
+		}
+	}
+	return out
+}
+
+// ManageVerifyUserNote is lang_notification's manage_verifyuser.
+const ManageVerifyUserNote = `有新的待审核会员。<a href="admin.php?action=moderate&operation=members">现在进行审核</a>`
+
+// notifyVerifyUser is manage_addnotify('verifyuser') after a registration
+// that awaits approval: notification_add(admin, 'verifyuser',
+// 'manage_verifyuser', {from_id 1, from_idtype verifyuser}, system, category
+// 4 "manage") for each administrator in a.VerifyNotify who exists and has
+// not filtered it out. An admin's earlier such notice is updated (from_num
+// + 1, new again) rather than repeated; newprompt and the member's
+// newprompt counts {manage} grow only when that notice was not new. The
+// mail notification_add would send is not: qqconnect sends no mail.
+func (s *Store) notifyVerifyUser(w *writer, a *RegAftermath, now time.Time) error {
+	tn, tm, tp, th := s.T.Discuz("home_notification"), s.T.Discuz("common_member"), s.T.Discuz("common_member_newprompt"), s.T.Discuz("common_member_field_home")
+	if !s.Schema.HasTable(tn) || !s.Schema.HasTable(tp) {
+		return nil
+	}
+	note := s.Fit(tn, "note", ManageVerifyUserNote)
+	for _, uid := range a.VerifyNotify {
+		var privacy []string
+		if err := w.tx.Table(tm).Where("uid = ?", uid).Limit(1).Pluck("uid", &privacy).Error; err != nil {
+			return fmt.Errorf("read administrator uid %d: %w", uid, err)
+		} else if len(privacy) == 0 {
+			continue // getuserbyuid: no such member
+		}
+		privacy = nil
+		if err := w.tx.Table(th).Where("uid = ?", uid).Limit(1).Pluck("privacy", &privacy).Error; err != nil {
+			return fmt.Errorf("read the privacy of uid %d: %w", uid, err)
+		}
+		if len(privacy) > 0 && privacy[0] != "" {
+			if p, err := discuz.UnserializeText(privacy[0], ""); err == nil {
+				if f, ok := p.Get("filter_note"); ok && f.Arr != nil {
+					if _, filtered := f.Arr.Get("verifyuser|0"); filtered {
+						continue
+					}
+				}
+			}
+		}
+		var old struct {
+			ID       int64
+			New      int
+			FromNum  int64
+			Type     string
+			Note     string
+			Dateline int64
+			Category int
+			AuthorID int64
+			Author   string
+		}
+		found := false
+		rows, err := w.tx.Raw("SELECT id, new, from_num, type, note, dateline, category, authorid, author FROM "+tn+
+			" WHERE from_id = 1 AND from_idtype = 'verifyuser' AND uid = ? LIMIT 1", uid).Rows()
+		if err != nil {
+			return fmt.Errorf("read the verifyuser notice of uid %d: %w", uid, err)
+		}
+		if rows.Next() {
+			found = true
+			err = rows.Scan(&old.ID, &old.New, &old.FromNum, &old.Type, &old.Note, &old.Dateline, &old.Category, &old.AuthorID, &old.Author)
+		}
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("read the verifyuser notice of uid %d: %w", uid, err)
+		}
+		if found {
+			o := old
+			if err := w.exec(func(db *gorm.DB) error {
+				return db.Exec("UPDATE "+tn+" SET type = ?, new = ?, authorid = ?, author = ?, note = ?, dateline = ?, from_num = ?, category = ? WHERE id = ?",
+					o.Type, o.New, o.AuthorID, o.Author, o.Note, o.Dateline, o.FromNum, o.Category, o.ID).Error
+			}, "UPDATE "+tn+" SET type = 'verifyuser', new = 1, authorid = 0, author = '', note = ?, dateline = ?, from_num = ?, category = 4 WHERE id = ?",
+				note, now.Unix(), old.FromNum+1, old.ID); err != nil {
+				return fmt.Errorf("update the verifyuser notice of uid %d: %w", uid, err)
+			}
+		} else if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("DELETE FROM "+tn+" WHERE uid = ? AND from_id = 1 AND from_idtype = 'verifyuser'", uid).Error
+		}, "INSERT INTO "+tn+" (uid, type, new, authorid, author, note, dateline, from_id, from_idtype, from_num, category) VALUES (?, 'verifyuser', 1, 0, '', ?, ?, 1, 'verifyuser', 1, 4)",
+			uid, note, now.Unix()); err != nil {
+			return fmt.Errorf("write the verifyuser notice of uid %d: %w", uid, err)
+		}
+		if found && old.New != 0 {
+			continue // already counted as new
+		}
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("UPDATE "+tm+" SET newprompt = newprompt - 1 WHERE uid = ? AND newprompt > 0", uid).Error
+		}, "UPDATE "+tm+" SET newprompt = newprompt + 1 WHERE uid = ?", uid); err != nil {
+			return fmt.Errorf("count the verifyuser notice of uid %d: %w", uid, err)
+		}
+		if err := s.bumpNewprompt(w, tp, uid, "manage"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bumpNewprompt adds one to category in the member's
+// pre_common_member_newprompt data (serialized), creating the row.
+func (s *Store) bumpNewprompt(w *writer, tp string, uid int64, category string) error {
+	var datas []string
+	if err := w.tx.Table(tp).Where("uid = ?", uid).Limit(1).Pluck("data", &datas).Error; err != nil {
+		return fmt.Errorf("read the newprompt of uid %d: %w", uid, err)
+	}
+	if len(datas) == 0 {
+		data := string(discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: &discuz.Array{Entries: []discuz.Entry{{Key: discuz.Str(category), Val: discuz.Int(1)}}}}))
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("DELETE FROM "+tp+" WHERE uid = ?", uid).Error
+		}, "INSERT INTO "+tp+" (uid, data) VALUES (?, ?)", uid, data); err != nil {
+			return fmt.Errorf("write the newprompt of uid %d: %w", uid, err)
+		}
+		return nil
+	}
+	before := datas[0]
+	arr, err := discuz.UnserializeText(before, "")
+	if err != nil {
+		arr = &discuz.Array{} // dunserialize of a broken value is empty too
+	}
+	n := int64(0)
+	if v, ok := arr.Get(category); ok {
+		n, _ = strconv.ParseInt(v.String(), 10, 64)
+	}
+	arr.Set(category, discuz.Int(n+1))
+	after := string(discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: arr}))
+	if err := w.exec(func(db *gorm.DB) error {
+		return db.Exec("UPDATE "+tp+" SET data = ? WHERE uid = ?", before, uid).Error
+	}, "UPDATE "+tp+" SET data = ? WHERE uid = ?", after, uid); err != nil {
+		return fmt.Errorf("write the newprompt of uid %d: %w", uid, err)
+	}
+	return nil
 }
 
 // siteTime is t in the site's time zone (dgmdate with timeoffset).

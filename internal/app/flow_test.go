@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -171,6 +172,17 @@ func TestRegisterAwaitingApproval(t *testing.T) {
 				s.DB.SQL.QueryRow("SELECT uid FROM pre_common_member WHERE username = ?", name).Scan(&uid)
 				return uid
 			}
+			// 管理通知: boss gets verifyuser (the third of adminnotifytypes), clerk only verifythread.
+			boss, clerk := s.addMember("boss", "boss-pw-1", 1), s.addMember("clerk", "clerk-pw-1", 1)
+			notify := fmt.Sprintf(`a:2:{i:%d;a:2:{s:8:"username";s:4:"boss";s:5:"types";s:3:"001";}i:%d;a:2:{s:8:"username";s:5:"clerk";s:5:"types";s:3:"100";}}`, boss, clerk)
+			s.DB.Exec(t, "REPLACE INTO pre_common_setting (skey, svalue) VALUES ('notifyusers', ?)", notify)
+			notice := func(uid int64) (n, fromNum, isNew, category int64, note string, prompt int64, promptData string) {
+				s.DB.SQL.QueryRow("SELECT COUNT(*), COALESCE(MAX(from_num), 0), COALESCE(MAX(new), 0), COALESCE(MAX(category), 0), COALESCE(MAX(note), '') FROM pre_home_notification WHERE uid = ? AND type = 'verifyuser' AND from_id = 1 AND from_idtype = 'verifyuser'", uid).
+					Scan(&n, &fromNum, &isNew, &category, &note)
+				s.DB.SQL.QueryRow("SELECT newprompt FROM pre_common_member WHERE uid = ?", uid).Scan(&prompt)
+				s.DB.SQL.QueryRow("SELECT data FROM pre_common_member_newprompt WHERE uid = ?", uid).Scan(&promptData)
+				return
+			}
 			before := time.Now().Unix()
 			uid := register("48001", "waits_qq")
 			var submit, mod, times, status int64
@@ -182,6 +194,16 @@ func TestRegisterAwaitingApproval(t *testing.T) {
 			}
 			if n := s.count("SELECT count(*) FROM pre_common_member WHERE uid = ? AND groupid = 8", uid); n != 1 {
 				t.Error("the member awaiting approval is not in group 8")
+			}
+			if n, from, isNew, cat, note, prompt, data := notice(boss); n != 1 || from != 1 || isNew != 1 || cat != 4 || note != models.ManageVerifyUserNote || prompt != 1 || data != `a:1:{s:6:"manage";i:1;}` {
+				t.Errorf("boss's 管理通知 after one registration: %d rows from_num %d new %d category %d %q; newprompt %d %q", n, from, isNew, cat, note, prompt, data)
+			}
+			if n, _, _, _, _, prompt, _ := notice(clerk); n != 0 || prompt != 0 {
+				t.Errorf("clerk, who does not take verifyuser, got %d notices (newprompt %d)", n, prompt)
+			}
+			register("48003", "waits_qq2")
+			if n, from, isNew, _, _, prompt, data := notice(boss); n != 1 || from != 2 || isNew != 1 || prompt != 1 || data != `a:1:{s:6:"manage";i:1;}` {
+				t.Errorf("boss's 管理通知 after two registrations: %d rows from_num %d new %d; newprompt %d %q (one notice, counted once)", n, from, isNew, prompt, data)
 			}
 			// QQ registrations exempt: no validate row, not group 8.
 			regverify("0", "1")
