@@ -116,30 +116,39 @@ func (s *Store) RecordLogin(ctx context.Context, uid int64, openid string, cred 
 		return b.String() + alias + "conisfeed = 1"
 	}
 	visit := []any{s.Fit(tables[1], "lastip", ip), now.Unix(), now.Unix()}
-	if id.ID > 0 && ip != "" && s.Dialect == DriverMySQL {
-		// The hot path (README "Performance"): one statement, atomic on its
-		// own, for the binding, the visit and the identity. LEFT JOINs: a
-		// member without a status row still gets the rest.
-		q := "UPDATE " + tables[0] + " c LEFT JOIN " + tables[1] + " s ON s.uid = c.uid LEFT JOIN " + tables[2] +
-			" i ON i.id = ? SET " + set("c.") + ", s.lastip = ?, s.lastvisit = ?, s.lastactivity = ?" +
-			", i.uid = ?, i.unionid = ?, i.nickname = ?, i.avatar_url = ?, i.token_expires_at = ?, i.updated_at = ? WHERE c.uid = ?"
-		all := append(append([]any{id.ID}, args...), visit...)
-		all = append(all, uid, id.UnionID, s.Fit(tables[2], "nickname", id.Nickname), s.Fit(tables[2], "avatar_url", id.AvatarURL),
-			id.TokenExpiresAt, id.UpdatedAt, uid)
+	// On MySQL one multi-table UPDATE writes the binding and the visit (a
+	// bound login is the hot path, README "Performance"), and the identity
+	// row too when it exists: one statement, atomic on its own. LEFT JOINs:
+	// a member without a status row still gets the rest. SQLite has no
+	// multi-table UPDATE.
+	joined := func(withIdentity bool) (string, []any) {
+		q := "UPDATE " + tables[0] + " c LEFT JOIN " + tables[1] + " s ON s.uid = c.uid"
+		var all []any
+		if withIdentity {
+			q += " LEFT JOIN " + tables[2] + " i ON i.id = ?"
+			all = append(all, id.ID)
+		}
+		q += " SET " + set("c.") + ", s.lastip = ?, s.lastvisit = ?, s.lastactivity = ?"
+		all = append(append(all, args...), visit...)
+		if withIdentity {
+			q += ", i.uid = ?, i.unionid = ?, i.nickname = ?, i.avatar_url = ?, i.token_expires_at = ?, i.updated_at = ?"
+			all = append(all, uid, id.UnionID, s.Fit(tables[2], "nickname", id.Nickname), s.Fit(tables[2], "avatar_url", id.AvatarURL),
+				id.TokenExpiresAt, id.UpdatedAt)
+		}
+		return q + " WHERE c.uid = ?", append(all, uid)
+	}
+	multi := ip != "" && s.Dialect == DriverMySQL
+	if multi && id.ID > 0 {
+		q, all := joined(true)
 		if err := s.hotExec(ctx, q, all...); err != nil {
 			return fmt.Errorf("record the login of uid %d: %w", uid, err)
 		}
 		return nil
 	}
 	return s.write(ctx, tables, func(w *writer) error {
-		if ip != "" && s.Dialect == DriverMySQL {
-			// One statement for both Discuz rows: a bound login is the hot
-			// path (README "Performance"). LEFT JOIN: a member without a
-			// status row still gets its binding refreshed. SQLite has no
-			// multi-table UPDATE.
-			q := "UPDATE " + tables[0] + " c LEFT JOIN " + tables[1] + " s ON s.uid = c.uid SET " + set("c.") +
-				", s.lastip = ?, s.lastvisit = ?, s.lastactivity = ? WHERE c.uid = ?"
-			if err := w.exec(nil, q, append(append(args, visit...), uid)...); err != nil {
+		if multi {
+			q, all := joined(false)
+			if err := w.exec(nil, q, all...); err != nil {
 				return fmt.Errorf("refresh binding and visit of uid %d: %w", uid, err)
 			}
 			return s.UpsertIdentity(ctx, w.tx, id)

@@ -9,14 +9,16 @@ import (
 	"qqconnect/models"
 )
 
+// bothStores opens a store on MariaDB (X3.5) and on the standalone SQLite.
+var bothStores = map[string]func(t *testing.T) *models.Store{
+	"mysql":  func(t *testing.T) *models.Store { s, _ := newMySQLStore(t, testdb.X35); return s },
+	"sqlite": newSQLiteStore,
+}
+
 // LoginLookup must read the same rows as the single-row lookups, on both
 // databases, for every case a callback meets.
 func TestLoginLookup(t *testing.T) {
-	stores := map[string]func(t *testing.T) *models.Store{
-		"mysql":  func(t *testing.T) *models.Store { s, _ := newMySQLStore(t, testdb.X35); return s },
-		"sqlite": newSQLiteStore,
-	}
-	for name, open := range stores {
+	for name, open := range bothStores {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
 			ctx := context.Background()
@@ -71,10 +73,6 @@ func TestLoginLookup(t *testing.T) {
 // (MariaDB: one UPDATE over the three tables) or not (a transaction), and
 // a member without a status row still gets the rest.
 func TestRecordLogin(t *testing.T) {
-	stores := map[string]func(t *testing.T) *models.Store{
-		"mysql":  func(t *testing.T) *models.Store { s, _ := newMySQLStore(t, testdb.X35); return s },
-		"sqlite": newSQLiteStore,
-	}
 	cases := []struct {
 		name          string
 		knownIdentity bool
@@ -84,7 +82,7 @@ func TestRecordLogin(t *testing.T) {
 		{"identity new", false, true},
 		{"identity known, no status row", true, false},
 	}
-	for name, open := range stores {
+	for name, open := range bothStores {
 		for _, tc := range cases {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
 				s := open(t)
@@ -136,11 +134,7 @@ func TestRecordLogin(t *testing.T) {
 // ListBindings pages newest uid first, tells whether more follow, and
 // filters the accounts created through QQ, on both databases.
 func TestListBindings(t *testing.T) {
-	stores := map[string]func(t *testing.T) *models.Store{
-		"mysql":  func(t *testing.T) *models.Store { s, _ := newMySQLStore(t, testdb.X35); return s },
-		"sqlite": newSQLiteStore,
-	}
-	for name, open := range stores {
+	for name, open := range bothStores {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
 			ctx := context.Background()
@@ -180,7 +174,9 @@ func TestLoginAccount(t *testing.T) {
 			if version == testdb.X35 {
 				mustExec(t, s, "UPDATE pre_ucenter_members SET secmobicc = 86, secmobile = '13800138000' WHERE uid = 503")
 			}
-			setting := func(k, v string) { mustExec(t, s, "REPLACE INTO pre_common_setting (skey, svalue) VALUES (?, ?)", k, v) }
+			setting := func(k, v string) {
+				mustExec(t, s, "REPLACE INTO pre_common_setting (skey, svalue) VALUES (?, ?)", k, v)
+			}
 			setting("smsdefaultcc", "86")
 			cases := []struct {
 				uidlogin, mobilelogin string

@@ -77,10 +77,10 @@ func (s *Store) LoginAccount(ctx context.Context, typed, field string) (*UCMembe
 		}
 		uidOK, mobileOK := set["uidlogin"] == "1", set["secmobilelogin"] == "1" && s.UCenterBcrypt()
 		byUID := func() (*UCMember, error) {
-			uid, err := strconv.ParseInt(typed, 10, 64)
-			if err != nil || uid <= 0 || strconv.FormatInt(uid, 10) != typed {
+			if !discuzDigits(typed) {
 				return nil, nil
 			}
+			uid, _ := strconv.ParseInt(typed, 10, 64)
 			return Maybe(s.UCMemberByUID(ctx, uid))
 		}
 		byEmail := func() (*UCMember, error) {
@@ -101,8 +101,6 @@ func (s *Store) LoginAccount(ctx context.Context, typed, field string) (*UCMembe
 			var m UCMember
 			return Maybe(&m, first(s.ucenter(ctx, "members").Where("secmobicc = ? AND secmobile = ?", cc, number).Order("uid"), &m, "ucenter member by phone"))
 		}
-		var found *UCMember
-		var err2 error
 		switch {
 		case field == LoginByUID && uidOK:
 			return byUID()
@@ -111,16 +109,19 @@ func (s *Store) LoginAccount(ctx context.Context, typed, field string) (*UCMembe
 		case field == LoginBySecmobile && mobileOK:
 			return byMobile()
 		case field == LoginAuto:
+			// userlogin's isuid 3: the first kind the text looks like, then the username.
+			var m *UCMember
+			var err error
 			switch {
 			case uidOK && discuzDigits(typed):
-				found, err2 = byUID()
+				m, err = byUID()
 			case discuzEmail.MatchString(typed):
-				found, err2 = byEmail()
+				m, err = byEmail()
 			case mobileOK && discuzMobile.MatchString(typed):
-				found, err2 = byMobile()
+				m, err = byMobile()
 			}
-			if err2 != nil || found != nil {
-				return found, err2
+			if err != nil || m != nil {
+				return m, err
 			}
 		}
 	}
@@ -131,7 +132,9 @@ func (s *Store) LoginAccount(ctx context.Context, typed, field string) (*UCMembe
 	return Maybe(s.UCMemberByUsername(ctx, name))
 }
 
+// discuzDigits is PHP's !strcmp(dintval($s), $s): a positive integer as
+// it prints, no sign, no leading zero.
 func discuzDigits(s string) bool {
 	n, err := strconv.ParseInt(s, 10, 64)
-	return err == nil && strconv.FormatInt(n, 10) == s
+	return err == nil && n > 0 && strconv.FormatInt(n, 10) == s
 }

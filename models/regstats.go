@@ -106,13 +106,13 @@ func (s *Store) notifyVerifyUser(w *writer, a *RegAftermath, now time.Time) erro
 	}
 	note := s.Fit(tn, "note", ManageVerifyUserNote)
 	for _, uid := range a.VerifyNotify {
-		var privacy []string
-		if err := w.tx.Table(tm).Where("uid = ?", uid).Limit(1).Pluck("uid", &privacy).Error; err != nil {
+		var exists int64
+		if err := w.tx.Table(tm).Where("uid = ?", uid).Count(&exists).Error; err != nil {
 			return fmt.Errorf("read administrator uid %d: %w", uid, err)
-		} else if len(privacy) == 0 {
+		} else if exists == 0 {
 			continue // getuserbyuid: no such member
 		}
-		privacy = nil
+		var privacy []string
 		if err := w.tx.Table(th).Where("uid = ?", uid).Limit(1).Pluck("privacy", &privacy).Error; err != nil {
 			return fmt.Errorf("read the privacy of uid %d: %w", uid, err)
 		}

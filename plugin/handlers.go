@@ -243,9 +243,6 @@ func (h *Handlers) BindSubmit(c *gin.Context) {
 	tok, _ := c.Cookie(pendingCookie)
 	username := c.PostForm("username")
 	cr := throttle.FormCredentials(c.PostForm, h.Svc.SiteCharset)
-	if cr.Field == "" {
-		cr.Field = models.LoginByUsername
-	}
 	m, ref, err := h.Svc.BindExisting(c.Request.Context(), tok, web.BrowserID(c), cr, c.ClientIP())
 	if err != nil {
 		var r *Refusal

@@ -82,14 +82,22 @@ func Hash(token string) string {
 }
 
 func sessionValue(c *gin.Context, key string) string {
-	s := sessions.Default(c)
-	v, _ := s.Get(key).(string)
-	if v == "" {
-		v = RandomToken(32)
-		s.Set(key, v)
-		_ = s.Save()
+	v, created := stageValue(sessions.Default(c), key)
+	if created {
+		_ = SaveSession(c)
 	}
 	return v
+}
+
+// stageValue returns the session's random value key, creating it (not yet
+// saved) when missing.
+func stageValue(s sessions.Session, key string) (v string, created bool) {
+	if v, _ = s.Get(key).(string); v != "" {
+		return v, false
+	}
+	v = RandomToken(32)
+	s.Set(key, v)
+	return v, true
 }
 
 // BrowserID is a random value bound to this browser's session. OAuth state and
@@ -140,9 +148,7 @@ func StageSessionString(c *gin.Context, key, v string) {
 func StageSession(c *gin.Context) {
 	s := sessions.Default(c)
 	for _, k := range []string{keyBrowser, keyCSRF} {
-		if v, _ := s.Get(k).(string); v == "" {
-			s.Set(k, RandomToken(32))
-		}
+		stageValue(s, k)
 	}
 }
 
