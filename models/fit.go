@@ -61,7 +61,7 @@ func (s *Store) Fit(table, column, v string) string {
 		return v
 	}
 	if !charsetHolds(f.Charset, v) {
-		v = dropUnstorable(f.Charset, v)
+		v = DropUnstorable(f.Charset, v)
 	}
 	if f.MaxLen > 0 && int64(utf8.RuneCountInString(v)) > f.MaxLen {
 		r := []rune(v)
@@ -113,11 +113,11 @@ func mysqlEncoding(charset string) encoding.Encoding {
 	return nil
 }
 
-// dropUnstorable removes the characters the charset lacks, and with them
+// DropUnstorable removes the characters the (MySQL) charset lacks, and with them
 // the joiners and variation selectors that only glued them together, so
 // "家庭👨‍👩‍👧合影" on a 3-byte utf8 column reads "家庭合影", not
 // "家庭" + three invisible ZWJs + "合影".
-func dropUnstorable(charset, v string) string {
+func DropUnstorable(charset, v string) string {
 	rs := []rune(v)
 	drop := make([]bool, len(rs))
 	for i, r := range rs {

@@ -98,6 +98,26 @@ func (s *Store) SavePending(ctx context.Context, p Pending) error {
 	return nil
 }
 
+// ReplacePending stores p in place of every other pending record of its
+// QQ identity, in one transaction: a pending record recovered from the
+// QQ游客 cookie (which any number of requests may present) costs one row
+// per identity, not one per request.
+func (s *Store) ReplacePending(ctx context.Context, p Pending) error {
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.ownTx(ctx, tx, "pending").Where("appid = ? AND openid = ?", p.AppID, strings.ToUpper(p.OpenID)).Delete(&Pending{}).Error
+		if err != nil {
+			return fmt.Errorf("replace pending: %w", err)
+		}
+		p.OpenID = strings.ToUpper(p.OpenID)
+		t := s.T.Own("pending")
+		p.Nickname, p.AvatarURL, p.Referer = s.Fit(t, "nickname", p.Nickname), s.Fit(t, "avatar_url", p.AvatarURL), s.Fit(t, "referer", p.Referer)
+		if err := s.ownTx(ctx, tx, "pending").Create(&p).Error; err != nil {
+			return fmt.Errorf("replace pending: %w", err)
+		}
+		return nil
+	})
+}
+
 // PendingByToken returns the pending identity; unknown or expired gives ErrNotFound.
 func (s *Store) PendingByToken(ctx context.Context, tokenHash string, now time.Time) (*Pending, error) {
 	var p Pending

@@ -23,7 +23,8 @@ type CallbackResult struct {
 	PendingToken string         // set when the QQ user must bind or register
 	Referer      string
 	Bound        bool   // a logged-in member bound QQ from the callback
-	OpenID       string // the binding's openid when a bound member logs in ("" otherwise)
+	OpenID       string // the binding's openid when a bound member logs in, the QQ游客's when pending
+	Nickname     string // the QQ游客's nickname when pending
 }
 
 // qqUser is what either protocol yields: the openid, credentials to keep as
@@ -224,7 +225,7 @@ func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID st
 	if err != nil {
 		return nil, fmt.Errorf("keep pending QQ identity: %w", err)
 	}
-	res.PendingToken = token
+	res.PendingToken, res.OpenID, res.Nickname = token, openid, nick
 	s.outcome("pending")
 	return res, nil
 }

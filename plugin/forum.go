@@ -26,6 +26,9 @@ type forumView struct {
 	SiteName string
 	QQReady  bool
 	LoginErr string
+	// The QQ游客 state, as Discuz's header shows it: the QQ nickname (else
+	// "QQ_" and the openid's tail) and the 完善账号信息 / 绑定已有账号 links.
+	GuestName string
 }
 
 func (f *Forum) view(c *gin.Context) (*forumView, error) {
@@ -36,6 +39,14 @@ func (f *Forum) view(c *gin.Context) (*forumView, error) {
 		return nil, err
 	}
 	v.Member = m
+	if m == nil {
+		if openid := f.H.Session.GuestOpenID(c); openid != "" {
+			v.GuestName = discuz.GuestUsername(openid)
+			if g, err := models.Maybe(f.H.Svc.Store.GuestByOpenID(ctx, openid)); err == nil && g != nil && g.ConQQNick != "" {
+				v.GuestName = g.ConQQNick
+			}
+		}
+	}
 	if m != nil && m.ConIsBind == 1 {
 		v.Bound = true
 		v.Identity, _ = models.Maybe(f.H.Svc.Store.IdentityByUID(ctx, m.UID))

@@ -151,9 +151,18 @@ func (h *Handlers) Callback(c *gin.Context) {
 		return
 	}
 	h.saveSession(c)
-	http.SetCookie(c.Writer, &http.Cookie{Name: pendingCookie, Value: res.PendingToken, Path: h.CookiePath,
-		MaxAge: int(PendingTTL.Seconds()), HttpOnly: true, Secure: h.Secure, SameSite: http.SameSiteLaxMode})
+	// Discuz's QQ游客 state, so the forum treats the visitor as its QQ guest
+	// meanwhile; the bind page works from qqconnect's pending record.
+	if err := h.Session.Guest(c, res.OpenID, res.Nickname); err != nil {
+		h.Svc.Log.Warn("QQ guest cookie", "err", err)
+	}
+	h.setPending(c, res.PendingToken)
 	c.Redirect(http.StatusFound, "/connect/qq/bind")
+}
+
+func (h *Handlers) setPending(c *gin.Context, token string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: pendingCookie, Value: token, Path: h.CookiePath,
+		MaxAge: int(PendingTTL.Seconds()), HttpOnly: true, Secure: h.Secure, SameSite: http.SameSiteLaxMode})
 }
 
 // loginAs renews qqconnect's own session and writes Discuz's login cookies,
@@ -190,7 +199,21 @@ type bindForm struct {
 
 func (h *Handlers) pending(c *gin.Context) (*models.Pending, error) {
 	tok, _ := c.Cookie(pendingCookie)
-	return h.Svc.Pending(c.Request.Context(), tok, web.BrowserID(c))
+	p, err := h.Svc.Pending(c.Request.Context(), tok, web.BrowserID(c))
+	if err != ErrPendingGone {
+		return p, err
+	}
+	// The browser may still be Discuz's QQ游客 (its cookie outlives ours).
+	openid := h.Session.GuestOpenID(c)
+	if openid == "" {
+		return nil, err
+	}
+	tok, p, err = h.Svc.PendingFromGuest(c.Request.Context(), openid, web.BrowserID(c), h.HomePath)
+	if err != nil {
+		return nil, err
+	}
+	h.setPending(c, tok)
+	return p, nil
 }
 
 func (h *Handlers) renderBind(c *gin.Context, status int, p *models.Pending, f bindForm) {
@@ -235,7 +258,11 @@ func (h *Handlers) BindPage(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	h.renderBind(c, http.StatusOK, p, bindForm{})
+	f := bindForm{}
+	if c.Query("tab") == "register" {
+		f.ActiveTab = "register"
+	}
+	h.renderBind(c, http.StatusOK, p, f)
 }
 
 // BindSubmit is POST /connect/qq/bind: link an existing account after its password.
@@ -379,6 +406,24 @@ func (h *Handlers) ConnectPHP(c *gin.Context) {
 	default:
 		h.fail(c, refuse("undefined_action", "未定义操作", "Unknown action."))
 	}
+}
+
+// MemberPHP serves Discuz's member.php?mod=connect, where the forum's
+// QQ游客 prompts lead (完善账号信息, and &ac=bind 绑定已有账号; Discuz also
+// sends a QQ游客's login there): qqconnect's bind page, register tab
+// first unless ac=bind, as Discuz's page. A POST (a form of Discuz's own
+// page still open) is sent to the page to try again, untouched.
+func (h *Handlers) MemberPHP(c *gin.Context) {
+	if c.Query("mod") != "connect" {
+		h.fail(c, refuse("undefined_action", "未定义操作", "Unknown action."))
+		return
+	}
+	to := "/connect/qq/bind?tab=register"
+	if c.Query("ac") == "bind" || c.Query("action") == "login" {
+		to = "/connect/qq/bind"
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusSeeOther, to)
 }
 
 func suggest(nick string) string {

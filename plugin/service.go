@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -26,8 +27,8 @@ const MetaUnionIDRefused = "qq_unionid_refused_at"
 
 // Lifetimes of the server-side flow records.
 const (
-	StateTTL   = 10 * time.Minute // QQ's own code lifetime
-	PendingTTL = 10 * time.Minute
+	StateTTL   = 10 * time.Minute               // QQ's own code lifetime
+	PendingTTL = discuz.LifeGuest * time.Second // as long as Discuz's QQ游客 state
 )
 
 // Service runs the QQ login flow against one Discuz database.
@@ -101,6 +102,20 @@ func (s *Service) rnd() io.Reader {
 		return s.Rand
 	}
 	return rand.Reader
+}
+
+// siteText is UTF-8 text in the site's charset (the bytes Discuz's PHP
+// works with), without the characters the charset lacks.
+func (s *Service) siteText(v string) string {
+	cs := strings.ToLower(s.SiteCharset)
+	if cs == "" || cs == "utf-8" || cs == "utf8" {
+		return v
+	}
+	out, err := discuz.ToCharset(models.DropUnstorable(cs, v), cs)
+	if err != nil {
+		return ""
+	}
+	return out
 }
 
 func (s *Service) outcome(o string) {
@@ -242,6 +257,45 @@ func (s *Service) Pending(ctx context.Context, token, browserID string) (*models
 		return nil, fmt.Errorf("read pending QQ identity: %w", err)
 	}
 	return p, nil
+}
+
+// PendingFromGuest recovers the pending identity of a QQ游客 whose
+// qqconnect record this browser no longer holds (qqconnect's session
+// cookie lasts until the browser closes; Discuz's QQ游客 cookie a day). As
+// member_connect.php does, it trusts the con_auth_hash the caller decoded
+// only while Discuz's guest row for the openid exists, and never for a
+// banned or already bound QQ. It returns the new record's key.
+func (s *Service) PendingFromGuest(ctx context.Context, openid, browserID, referer string) (string, *models.Pending, error) {
+	q, err := s.CheckEnabled(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	openid = strings.ToUpper(openid)
+	g, err := models.Maybe(s.Store.GuestByOpenID(ctx, openid))
+	if err != nil {
+		return "", nil, err
+	}
+	if g == nil {
+		return "", nil, ErrPendingGone
+	}
+	facts, err := s.Store.LoginLookup(ctx, q.AppID, openid)
+	if err != nil {
+		return "", nil, err
+	}
+	if facts.Blacklisted {
+		return "", nil, ErrBlacklisted
+	}
+	if facts.Connect != nil && facts.Member != nil && facts.Member.ConIsBind == 1 {
+		return "", nil, ErrPendingGone // bound since: the guest cookie is stale
+	}
+	now := s.now()
+	token := randomToken(s.rnd(), 32)
+	p := models.Pending{TokenHash: hashHex(token), BrowserHash: hashHex(browserID), AppID: q.AppID, OpenID: openid,
+		Nickname: g.ConQQNick, Referer: referer, CreatedAt: now.Unix(), ExpiresAt: now.Add(PendingTTL).Unix()}
+	if err := s.Store.ReplacePending(ctx, p); err != nil {
+		return "", nil, fmt.Errorf("recover pending QQ identity: %w", err)
+	}
+	return token, &p, nil
 }
 
 // optional turns "" into NULL: an empty unionid must never act as a key.

@@ -79,12 +79,59 @@ func (d *DiscuzSession) Login(c *gin.Context, m *models.Member, kind discuz.QQLo
 	}
 	d.set(c, "saltkey", salt, discuz.LifeSaltkey, true)
 	d.set(c, "auth", auth, int(QQLoginLifetime/time.Second), true)
+	// A QQ游客 who just bound or registered is a guest no more
+	// (member_connect_register.php deletes it; its logout would too).
+	if v, err := c.Cookie(d.name(discuz.GuestHashCookie)); err == nil && v != "" {
+		d.set(c, discuz.GuestHashCookie, "", -1, true)
+	}
 	// Not HttpOnly, as Discuz sets them (dsetcookie's default): a site's
 	// own template or add-on may read them from script.
 	for _, h := range helpers {
 		d.set(c, h.Name, h.Value, h.Life, false)
 	}
 	return nil
+}
+
+// Guest gives a QQ user who has not bound or registered yet Discuz's
+// QQ游客 state, as connect_login.php does: con_auth_hash (the openid,
+// encrypted with the browser's saltkey) and connect_qq_nick, a day each.
+// A browser without a saltkey gets one, as Discuz's _init_input() gives it.
+// con_auth_hash is HttpOnly, unlike Discuz's: only PHP reads it, and it
+// names the QQ identity a register form acts for.
+func (d *DiscuzSession) Guest(c *gin.Context, openid, nick string) error {
+	salt, _ := c.Cookie(d.name("saltkey"))
+	if salt == "" {
+		var err error
+		if salt, err = discuz.NewSaltkey(d.Service.rnd()); err != nil {
+			return err
+		}
+		d.set(c, "saltkey", salt, discuz.LifeSaltkey, true)
+	}
+	hash, err := discuz.GuestAuthHash(openid, d.Authkey, salt, d.Service.rnd())
+	if err != nil {
+		return err
+	}
+	d.set(c, discuz.GuestHashCookie, hash, discuz.LifeGuest, true)
+	// Discuz's header prints it as the guest's name, in the site's charset.
+	if nick = d.Service.siteText(nick); nick != "" {
+		d.set(c, discuz.GuestNickCookie, nick, discuz.LifeGuest, false)
+	}
+	return nil
+}
+
+// GuestOpenID is the openid of the browser's QQ游客 state ("" = none), read
+// as _init_guest() reads it.
+func (d *DiscuzSession) GuestOpenID(c *gin.Context) string {
+	salt, _ := c.Cookie(d.name("saltkey"))
+	hash, _ := c.Cookie(d.name(discuz.GuestHashCookie))
+	if salt == "" || hash == "" {
+		return ""
+	}
+	openid, err := discuz.ParseGuestAuthHash(hash, d.Authkey, salt, d.Service.now())
+	if err != nil {
+		return ""
+	}
+	return strings.ToUpper(openid)
 }
 
 // Logout is Discuz's logout (clearcookies()): it deletes every Discuz

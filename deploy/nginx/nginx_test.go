@@ -211,7 +211,11 @@ http {
 		{"GET", "/sandbox/qq/oauth2.0/authorize?client_id=1", "", "QQCONNECT GET /sandbox/qq/oauth2.0/authorize?client_id=1"},
 		{"GET", "/forum.php?mod=viewthread&tid=1", "", "PHP /forum.php GET mod=viewthread"},
 		{"POST", "/forum.php?mod=post", form, "PHP /forum.php POST mod=post body=" + form},
-		{"GET", "/member.php?mod=connect", "", "PHP /member.php GET mod=connect"},
+		{"GET", "/member.php?mod=connect", "", "QQCONNECT GET /member.php?mod=connect host=bbs.example.com:8443 xff=127.0.0.1"},
+		{"GET", "/member.php?mod=connect&ac=bind", "", "QQCONNECT GET /member.php?mod=connect&ac=bind"},
+		{"GET", "/member.php?mod=logging&action=login", "", "PHP /member.php GET mod=logging"},
+		{"POST", "/member.php?mod=register", form, "PHP /member.php POST mod=register body=" + form},
+		{"GET", "/member.php?mod=connectx", "", "PHP /member.php GET mod=connectx"},
 		{"GET", "/", "", "PHP /index.php GET"},
 		{"GET", "/static.txt", "", "a static file"},
 	} {

@@ -72,6 +72,11 @@ func TestNonUTF8Sites(t *testing.T) {
 			if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/connect/qq/bind" {
 				t.Fatalf("callback: %d %.300s", resp.StatusCode, body)
 			}
+			// The QQ游客's name for Discuz's header, in the site's bytes as PHP sets it.
+			siteNick, _ := discuz.ToCharset(c.storedNick, c.charset)
+			if ck := setCookie(resp, discuz.CookieName(s.Pre, "/", "", discuz.GuestNickCookie)); ck == nil || ck.Value != url.QueryEscape(siteNick) {
+				t.Errorf("connect_qq_nick = %v, want %q", ck, url.QueryEscape(siteNick))
+			}
 			openid := sandbox.OpenID(s.AppID, "99001")
 			var nick string
 			var raw []byte

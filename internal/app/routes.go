@@ -106,6 +106,8 @@ func newRouter(app *App) http.Handler {
 		r.GET(callbackRoute(cfg.CallbackPath), h.Callback)
 	}
 	r.GET("/connect.php", h.ConnectPHP)
+	r.GET("/member.php", h.MemberPHP)
+	r.POST("/member.php", h.MemberPHP)
 
 	if app.Sandbox != nil {
 		r.Any("/sandbox/qq/*any", gin.WrapH(app.Sandbox))
