@@ -237,3 +237,33 @@ func RegFloodFor(regfloodctrl string) RegFlood {
 func (f RegFlood) Refuses(count int64, found bool) bool {
 	return f.On && found && float64(count) >= f.Max
 }
+
+// ConnectInviteRequired is whether a QQ registration needs an invite code,
+// as member_connect.php and register_ctl decide it: with QQ registration
+// on (regconnect) a closed site (regstatus 0) counts as open; the QQ
+// setting register_invite lifts the invite rule; then only regstatus 2
+// (invite only, 3 is open plus invites) needs one, unless the client's IP
+// starts with a line of inviteconfig's inviteipwhite. (inviteareawhite
+// needs Discuz's IP location database; it is not applied.)
+func ConnectInviteRequired(regstatus int64, regconnect, registerInvite bool, inviteIPWhite, ip string) bool {
+	if regconnect && regstatus == 0 {
+		regstatus = 1
+	}
+	if registerInvite {
+		regstatus = 1
+	}
+	if regstatus != 2 {
+		return false
+	}
+	if inviteIPWhite == "" {
+		return true
+	}
+	// preg_match("/^(".preg_quote(trim($line)).")/"): an empty line (a
+	// trailing newline) matches every address, in Discuz too.
+	for _, line := range strings.Split(inviteIPWhite, "\n") {
+		if strings.HasPrefix(ip, PHPTrim(line)) {
+			return false
+		}
+	}
+	return true
+}

@@ -276,6 +276,12 @@ type NewMember struct {
 	// registrations are not exempt: the pre_common_member_validate row that
 	// puts the member into 审核用户, as Discuz's register does.
 	Validate bool
+	// Profile: the register form's profile fields, stored in
+	// pre_common_member_profile as insert_user() does; Verify: the ones the
+	// site checks first (needverify), kept in pre_common_member_verify_info
+	// for 认证审核 instead, as register_ctl does.
+	Profile map[string]string
+	Verify  []FieldValue // in the form's order, as PHP serializes them
 }
 
 // Register creates the UCenter account, the six pre_common_member* rows with
@@ -294,6 +300,13 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 	}
 	if n.Aftermath != nil {
 		tables = append(tables, s.regAftermathTables()...)
+	}
+	tVerifyInfo, tVerify := s.T.Discuz("common_member_verify_info"), s.T.Discuz("common_member_verify")
+	if len(n.Verify) > 0 {
+		if !s.Schema.HasTable(tVerifyInfo) || !s.Schema.HasTable(tVerify) {
+			return 0, fmt.Errorf("register: profile fields awaiting verification, but %s is missing", tVerifyInfo)
+		}
+		tables = append(tables, tVerifyInfo, tVerify)
 	}
 	tValidate := s.T.Discuz("common_member_validate")
 	n.Validate = n.Validate && s.Schema.HasTable(tValidate) // the standalone demo forum has no such table
@@ -340,6 +353,12 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 		for i := 1; i <= 8; i++ {
 			rows["common_member_count"][fmt.Sprintf("extcredits%d", i)] = n.ExtCredits[i]
 		}
+		tProfile := s.T.Discuz("common_member_profile")
+		for k, v := range n.Profile {
+			if k != "uid" && s.Schema.Has(tProfile, k) {
+				rows["common_member_profile"][k] = s.Fit(tProfile, k, v)
+			}
+		}
 		for _, name := range six {
 			t := s.T.Discuz(name)
 			if err := w.insert(s, t, rows[name], del(t)); err != nil {
@@ -355,6 +374,11 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 		}
 		if err := s.recordRegIP(ctx, w, n.RegRules, n.IP, n.Binding.Now); err != nil {
 			return err
+		}
+		if len(n.Verify) > 0 {
+			if err := s.insertVerify(w, tVerifyInfo, tVerify, uid, n.Username, n.Verify, now, del); err != nil {
+				return err
+			}
 		}
 		if n.Validate {
 			// class_member's register: submitted now, not yet moderated, no message (the QQ form has none).

@@ -168,7 +168,8 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID stri
 // Register creates a new forum account for the pending QQ identity, exactly
 // as Discuz's 完善账号信息 does (random password: the member logs in by QQ).
 // port is the client's TCP port (Discuz's remoteport), 0 when unknown.
-func (s *Service) Register(ctx context.Context, pendingToken, browserID, username, email, ip string, port int) (*models.Member, string, error) {
+func (s *Service) Register(ctx context.Context, pendingToken, browserID string, in RegisterInput, ip string, port int) (*models.Member, string, error) {
+	username, email := in.Username, in.Email
 	p, err := s.Pending(ctx, pendingToken, browserID)
 	if err != nil {
 		return nil, "", err
@@ -187,10 +188,21 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 	if !q.RegConnect {
 		return nil, "", ErrRegisterClosed
 	}
+	form, err := s.LoadRegisterForm(ctx, q, ip)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := form.check(in); err != nil {
+		return nil, "", err
+	}
 	username = strings.TrimSpace(username)
 	// Discuz checks (and stores) the email lower-cased and trimmed, before the username.
 	email = discuz.NormalizeEmail(email)
 	if err := s.checkNewAccount(ctx, q, rs, username, email); err != nil {
+		return nil, "", err
+	}
+	profile, verify, err := s.profile(form, in)
+	if err != nil {
 		return nil, "", err
 	}
 	if black, err := s.Store.IsUinBlacklisted(ctx, p.OpenID); err != nil {
@@ -202,7 +214,7 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 	keys := []string{openidKey(p.OpenID), "username:" + strings.ToLower(username), "email:" + email}
 	err = s.withPending(ctx, p, keys, func() error {
 		var err error
-		uid, err = s.register(ctx, q, rs, p, username, email, ip, port)
+		uid, err = s.register(ctx, q, rs, p, newAccount{username: username, email: email, profile: profile, verify: verify}, ip, port)
 		return err
 	})
 	if err != nil {
@@ -242,7 +254,15 @@ func (s *Service) checkNewAccount(ctx context.Context, q *models.QQSettings, rs 
 
 // register is the part of Register that runs under the claims: the rules
 // that depend on other rows are checked again here, then the write.
-func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models.RegRuleSettings, p *models.Pending, username, email, ip string, port int) (int64, error) {
+// newAccount is the checked register form.
+type newAccount struct {
+	username, email string
+	profile         map[string]string
+	verify          []models.FieldValue
+}
+
+func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models.RegRuleSettings, p *models.Pending, a newAccount, ip string, port int) (int64, error) {
+	username, email := a.username, a.email
 	if q.RegisterUinLimit > 0 {
 		n, err := s.Store.CountBindUIDs(ctx, p.OpenID)
 		if err != nil {
@@ -300,7 +320,8 @@ func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models
 		return 0, err
 	}
 	n := models.NewMember{Username: username, Email: email, UCPassword: ucHash, UCSalt: ucSalt,
-		MemberPassword: memberPW, IP: ip, RegRules: rs, Port: port, Aftermath: after, SiteCharset: s.SiteCharset}
+		MemberPassword: memberPW, IP: ip, RegRules: rs, Port: port, Aftermath: after, SiteCharset: s.SiteCharset,
+		Profile: a.profile, Verify: a.verify}
 	if n.GroupID, err = s.Store.NewUserGroupID(ctx, q); err != nil {
 		return 0, err
 	}

@@ -195,6 +195,10 @@ type bindForm struct {
 	LoginFields []loginField
 	LoginField  string   // the one chosen, kept on re-render
 	Questions   []string // 安全提问 1..7
+	// The register form's terms, invite rule and profile fields.
+	Reg    *RegisterForm
+	Fields []FormField
+	Values url.Values // the register form as submitted, to refill it
 }
 
 func (h *Handlers) pending(c *gin.Context) (*models.Pending, error) {
@@ -223,6 +227,14 @@ func (h *Handlers) renderBind(c *gin.Context, status int, p *models.Pending, f b
 	}
 	if q, err := h.Svc.Store.LoadQQSettings(c.Request.Context()); err == nil {
 		f.RegisterOpen = q.RegConnect
+		if f.RegisterOpen {
+			if f.Reg, err = h.Svc.LoadRegisterForm(c.Request.Context(), q, c.ClientIP()); err != nil {
+				h.Svc.Log.Error("register form", "err", err)
+				f.RegisterOpen = false
+			} else {
+				f.Fields = f.Reg.view(f.Values, h.Svc.now().Year())
+			}
+		}
 	}
 	h.loginFields(c, &f)
 	if f.ActiveTab == "" {
@@ -301,7 +313,9 @@ func (h *Handlers) BindSubmit(c *gin.Context) {
 func (h *Handlers) RegisterSubmit(c *gin.Context) {
 	tok, _ := c.Cookie(pendingCookie)
 	username, email := c.PostForm("username"), c.PostForm("email")
-	m, ref, err := h.Svc.Register(c.Request.Context(), tok, web.BrowserID(c), username, email, c.ClientIP(), web.ClientPort(c))
+	_ = c.Request.ParseForm()
+	in := RegisterInput{Username: username, Email: email, AgreeRules: c.PostForm("agreebbrule") != "", Values: c.Request.PostForm}
+	m, ref, err := h.Svc.Register(c.Request.Context(), tok, web.BrowserID(c), in, c.ClientIP(), web.ClientPort(c))
 	if err != nil {
 		var r *Refusal
 		if errors.As(err, &r) && r != ErrPendingGone && r != ErrClosed && r != ErrAppInvalid {
@@ -311,7 +325,7 @@ func (h *Handlers) RegisterSubmit(c *gin.Context) {
 				return
 			}
 			h.renderBind(c, http.StatusUnprocessableEntity, p, bindForm{Username: username, Email: email,
-				SuggestedName: username, ActiveTab: "register", RegisterError: r.ZH + " / " + r.EN})
+				SuggestedName: username, ActiveTab: "register", RegisterError: r.ZH + " / " + r.EN, Values: in.Values})
 			return
 		}
 		h.fail(c, err)

@@ -189,6 +189,27 @@ CREATE TABLE pre_common_member_profile (
   field8 text NOT NULL,
   PRIMARY KEY (uid)
 ) TYPE=MyISAM;
+DROP TABLE IF EXISTS pre_common_member_profile_setting;
+CREATE TABLE pre_common_member_profile_setting (
+  fieldid varchar(255) NOT NULL DEFAULT '',
+  available tinyint(1) NOT NULL DEFAULT '0',
+  invisible tinyint(1) NOT NULL DEFAULT '0',
+  needverify tinyint(1) NOT NULL DEFAULT '0',
+  title varchar(255) NOT NULL DEFAULT '',
+  description varchar(255) NOT NULL DEFAULT '',
+  displayorder smallint(6) unsigned NOT NULL DEFAULT '0',
+  required tinyint(1) NOT NULL DEFAULT '0',
+  unchangeable tinyint(1) NOT NULL DEFAULT '0',
+  showincard tinyint(1) NOT NULL DEFAULT '0',
+  showinthread tinyint(1) NOT NULL DEFAULT '0',
+  showinregister tinyint(1) NOT NULL DEFAULT '0',
+  allowsearch tinyint(1) NOT NULL DEFAULT '0',
+  formtype varchar(255) NOT NULL,
+  size smallint(6) unsigned NOT NULL DEFAULT '0',
+  choices text NOT NULL,
+  validate text NOT NULL,
+  PRIMARY KEY (fieldid)
+) TYPE=MyISAM;
 DROP TABLE IF EXISTS pre_common_member_status;
 CREATE TABLE pre_common_member_status (
   uid mediumint(8) unsigned NOT NULL,
@@ -220,6 +241,38 @@ CREATE TABLE pre_common_member_validate (
   remark text NOT NULL,
   PRIMARY KEY (uid),
   KEY `status` (`status`)
+) TYPE=MyISAM;
+DROP TABLE IF EXISTS pre_common_member_verify;
+CREATE TABLE pre_common_member_verify (
+  uid mediumint(8) unsigned NOT NULL,
+  verify1 tinyint(1) NOT NULL DEFAULT '0',
+  verify2 tinyint(1) NOT NULL DEFAULT '0',
+  verify3 tinyint(1) NOT NULL DEFAULT '0',
+  verify4 tinyint(1) NOT NULL DEFAULT '0',
+  verify5 tinyint(1) NOT NULL DEFAULT '0',
+  verify6 tinyint(1) NOT NULL DEFAULT '0',
+  verify7 tinyint(1) NOT NULL DEFAULT '0',
+  PRIMARY KEY (uid),
+  KEY verify1 (verify1),
+  KEY verify2 (verify2),
+  KEY verify3 (verify3),
+  KEY verify4 (verify4),
+  KEY verify5 (verify5),
+  KEY verify6 (verify6),
+  KEY verify7 (verify7)
+) TYPE=MyISAM;
+DROP TABLE IF EXISTS pre_common_member_verify_info;
+CREATE TABLE pre_common_member_verify_info (
+  vid mediumint(8) unsigned NOT NULL AUTO_INCREMENT,
+  uid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  username varchar(30) NOT NULL DEFAULT '',
+  verifytype tinyint(1) NOT NULL DEFAULT '0',
+  flag tinyint(1) NOT NULL DEFAULT '0',
+  field text NOT NULL,
+  dateline int(10) unsigned NOT NULL DEFAULT '0',
+  PRIMARY KEY (vid),
+  KEY verifytype (verifytype,flag),
+  KEY uid (uid,verifytype,dateline)
 ) TYPE=MyISAM;
 DROP TABLE IF EXISTS pre_common_plugin;
 CREATE TABLE pre_common_plugin (
