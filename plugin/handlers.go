@@ -203,7 +203,14 @@ type bindForm struct {
 
 func (h *Handlers) pending(c *gin.Context) (*models.Pending, error) {
 	tok, _ := c.Cookie(pendingCookie)
-	p, err := h.Svc.Pending(c.Request.Context(), tok, web.BrowserID(c))
+	return h.Svc.Pending(c.Request.Context(), tok, web.BrowserID(c))
+}
+
+// pendingOrGuest is pending for the bind page itself (GET), which may
+// recover the identity from Discuz's QQ游客 cookie. A form's refusal must
+// not: a parallel bind may have just taken the identity.
+func (h *Handlers) pendingOrGuest(c *gin.Context) (*models.Pending, error) {
+	p, err := h.pending(c)
 	if err != ErrPendingGone {
 		return p, err
 	}
@@ -212,7 +219,7 @@ func (h *Handlers) pending(c *gin.Context) (*models.Pending, error) {
 	if openid == "" {
 		return nil, err
 	}
-	tok, p, err = h.Svc.PendingFromGuest(c.Request.Context(), openid, web.BrowserID(c), h.HomePath)
+	tok, p, err := h.Svc.PendingFromGuest(c.Request.Context(), openid, web.BrowserID(c), h.HomePath)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +272,7 @@ type loginField struct{ Value, Label string }
 
 // BindPage is GET /connect/qq/bind.
 func (h *Handlers) BindPage(c *gin.Context) {
-	p, err := h.pending(c)
+	p, err := h.pendingOrGuest(c)
 	if err != nil {
 		h.fail(c, err)
 		return
