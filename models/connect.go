@@ -276,6 +276,11 @@ type NewMember struct {
 	// registrations are not exempt: the pre_common_member_validate row that
 	// puts the member into 审核用户, as Discuz's register does.
 	Validate bool
+	// AuthStr: pre_common_member_field_forum.authstr, set when the site
+	// verifies new members by mail (regverify=1): the activation link's
+	// token (discuz.ActivationAuthStr), written with the row instead of by
+	// emailcheck_send()'s UPDATE right after.
+	AuthStr string
 }
 
 // Register creates the UCenter account, the six pre_common_member* rows with
@@ -333,7 +338,7 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 			"common_member_count": {"uid": uid},
 			"common_member_profile": {"uid": uid, "bio": "", "interest": "", "field1": "", "field2": "", "field3": "",
 				"field4": "", "field5": "", "field6": "", "field7": "", "field8": ""},
-			"common_member_field_forum": {"uid": uid, "medals": "", "sightml": "", "groupterms": "", "groups": ""},
+			"common_member_field_forum": {"uid": uid, "medals": "", "sightml": "", "groupterms": "", "groups": "", "authstr": n.AuthStr},
 			"common_member_field_home": {"uid": uid, "spacecss": "", "blockposition": "", "recentnote": "",
 				"spacenote": "", "privacy": "", "feedfriend": "", "acceptemail": "", "magicgift": "", "stickblogs": ""},
 		}
