@@ -282,6 +282,11 @@ type NewMember struct {
 	// for 认证审核 instead, as register_ctl does.
 	Profile map[string]string
 	Verify  []FieldValue // in the form's order, as PHP serializes them
+	// AuthStr: pre_common_member_field_forum.authstr, set when the site
+	// verifies new members by mail (regverify=1): the activation link's
+	// token (discuz.ActivationAuthStr), written with the row instead of by
+	// emailcheck_send()'s UPDATE right after.
+	AuthStr string
 }
 
 // Register creates the UCenter account, the six pre_common_member* rows with
@@ -346,7 +351,7 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 			"common_member_count": {"uid": uid},
 			"common_member_profile": {"uid": uid, "bio": "", "interest": "", "field1": "", "field2": "", "field3": "",
 				"field4": "", "field5": "", "field6": "", "field7": "", "field8": ""},
-			"common_member_field_forum": {"uid": uid, "medals": "", "sightml": "", "groupterms": "", "groups": ""},
+			"common_member_field_forum": {"uid": uid, "medals": "", "sightml": "", "groupterms": "", "groups": "", "authstr": n.AuthStr},
 			"common_member_field_home": {"uid": uid, "spacecss": "", "blockposition": "", "recentnote": "",
 				"spacenote": "", "privacy": "", "feedfriend": "", "acceptemail": "", "magicgift": "", "stickblogs": ""},
 		}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"qqconnect/discuz"
@@ -165,68 +166,95 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID stri
 	return m, p.Referer, nil
 }
 
+// Registered is the outcome of Register.
+type Registered struct {
+	Member           *models.Member
+	Referer          string
+	AwaitingApproval bool        // regverify=2: the member waits in 审核用户
+	Activation       *Activation // regverify=1: the activation mail; nil otherwise
+}
+
 // Register creates a new forum account for the pending QQ identity, exactly
 // as Discuz's 完善账号信息 does (random password: the member logs in by QQ).
 // port is the client's TCP port (Discuz's remoteport), 0 when unknown.
-func (s *Service) Register(ctx context.Context, pendingToken, browserID string, in RegisterInput, ip string, port int) (*models.Member, string, error) {
+// When the site verifies new members by mail, the activation mail is sent
+// after the account is written; its failure does not undo the account
+// (Discuz's emailcheck_send() only logs it) and is reported in Activation.
+func (s *Service) Register(ctx context.Context, pendingToken, browserID string, in RegisterInput, ip string, port int) (*Registered, error) {
 	username, email := in.Username, in.Email
 	p, err := s.Pending(ctx, pendingToken, browserID)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	q, err := s.CheckEnabled(ctx)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	rs, err := s.Store.LoadRegRuleSettings(ctx)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if err := s.checkRegisterOpen(q, rs); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if !q.RegConnect {
-		return nil, "", ErrRegisterClosed
+		return nil, ErrRegisterClosed
 	}
 	form, err := s.LoadRegisterForm(ctx, q, ip)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if err := form.check(in); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	username = strings.TrimSpace(username)
 	// Discuz checks (and stores) the email lower-cased and trimmed, before the username.
 	email = discuz.NormalizeEmail(email)
 	if err := s.checkNewAccount(ctx, q, rs, username, email); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	profile, verify, err := s.profile(form, in)
+	profile, toVerify, err := s.profile(form, in)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if black, err := s.Store.IsUinBlacklisted(ctx, p.OpenID); err != nil {
-		return nil, "", err
+		return nil, err
 	} else if black {
-		return nil, "", ErrBlacklisted
+		return nil, ErrBlacklisted
 	}
 	var uid int64
+	now := s.now() // Discuz's $_G['timestamp']: regdate, and the activation link's time
+	verify := regVerify(q)
 	keys := []string{openidKey(p.OpenID), "username:" + strings.ToLower(username), "email:" + email}
 	err = s.withPending(ctx, p, keys, func() error {
 		var err error
-		uid, err = s.register(ctx, q, rs, p, newAccount{username: username, email: email, profile: profile, verify: verify}, ip, port)
+		uid, err = s.register(ctx, q, rs, p, newAccount{username: username, email: email, profile: profile, verify: toVerify}, ip, port, verify, now)
 		return err
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	s.forgetSyscache(ctx, models.UserStatsCacheName)
 	m, err := models.Maybe(s.Store.MemberByUID(ctx, uid))
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	s.outcome("registered")
-	return m, p.Referer, nil
+	out := &Registered{Member: m, Referer: p.Referer, AwaitingApproval: verify == 2}
+	if verify == 1 {
+		out.Activation = s.sendActivation(ctx, uid, username, email, now)
+	}
+	return out, nil
+}
+
+// regVerify is the regverify a QQ registration gets: the site's, unless
+// connect.register_regverify exempts QQ registrations (member_connect.php
+// zeroes it when the value is truthy).
+func regVerify(q *models.QQSettings) int {
+	if q.RegVerify <= 0 || discuz.PHPTruthy(q.Connect.GetString("register_regverify")) {
+		return 0
+	}
+	return q.RegVerify
 }
 
 // checkNewAccount applies the register form's checks in Discuz's order: the
@@ -258,10 +286,10 @@ func (s *Service) checkNewAccount(ctx context.Context, q *models.QQSettings, rs 
 type newAccount struct {
 	username, email string
 	profile         map[string]string
-	verify          []models.FieldValue
+	verify          []models.FieldValue // profile fields the site verifies first
 }
 
-func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models.RegRuleSettings, p *models.Pending, a newAccount, ip string, port int) (int64, error) {
+func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models.RegRuleSettings, p *models.Pending, a newAccount, ip string, port, verify int, now time.Time) (int64, error) {
 	username, email := a.username, a.email
 	if q.RegisterUinLimit > 0 {
 		n, err := s.Store.CountBindUIDs(ctx, p.OpenID)
@@ -289,7 +317,7 @@ func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models
 	if err := s.checkRegisterEmail(ctx, rs, email); err != nil {
 		return 0, err
 	}
-	if err := s.checkRegisterIP(ctx, rs, ip, s.now()); err != nil {
+	if err := s.checkRegisterIP(ctx, rs, ip, now); err != nil {
 		return 0, err
 	}
 	g, err := models.Maybe(s.Store.GuestByOpenID(ctx, p.OpenID))
@@ -325,14 +353,16 @@ func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models
 	if n.GroupID, err = s.Store.NewUserGroupID(ctx, q); err != nil {
 		return 0, err
 	}
-	if q.RegVerify > 0 && q.Connect.GetString("register_regverify") != "1" {
+	if verify > 0 {
 		n.GroupID = 8 // 等待验证会员: the site verifies new members and QQ registrations are not exempt
-		n.Validate = q.RegVerify == 2
+		n.Validate = verify == 2
+		if verify == 1 {
+			n.AuthStr = discuz.ActivationAuthStr(now.Unix(), email)
+		}
 	} else if q.RegisterGroupID > 0 {
 		n.GroupID = q.RegisterGroupID
 	}
 	s.applyInitCredits(q, &n)
-	now := s.now()
 	n.Binding = models.Binding{OpenID: p.OpenID, Token: cred.Token, Uin: cred.Uin, UinSecret: cred.UinSecret, Now: now,
 		Identity: models.Identity{AppID: p.AppID, OpenID: p.OpenID, UnionID: p.UnionID, Nickname: p.Nickname,
 			AvatarURL: p.AvatarURL, CreatedAt: now.Unix(), UpdatedAt: now.Unix()}}

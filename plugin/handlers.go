@@ -322,7 +322,7 @@ func (h *Handlers) RegisterSubmit(c *gin.Context) {
 	username, email := c.PostForm("username"), c.PostForm("email")
 	_ = c.Request.ParseForm()
 	in := RegisterInput{Username: username, Email: email, AgreeRules: c.PostForm("agreebbrule") != "", Values: c.Request.PostForm}
-	m, ref, err := h.Svc.Register(c.Request.Context(), tok, web.BrowserID(c), in, c.ClientIP(), web.ClientPort(c))
+	reg, err := h.Svc.Register(c.Request.Context(), tok, web.BrowserID(c), in, c.ClientIP(), web.ClientPort(c))
 	if err != nil {
 		var r *Refusal
 		if errors.As(err, &r) && r != ErrPendingGone && r != ErrClosed && r != ErrAppInvalid {
@@ -338,12 +338,44 @@ func (h *Handlers) RegisterSubmit(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
-	if err := h.loginAs(c, m, discuz.QQBind, ""); err != nil {
+	if err := h.loginAs(c, reg.Member, discuz.QQBind, ""); err != nil {
 		h.fail(c, err)
 		return
 	}
-	web.SetFlash(c, "注册成功，已用QQ登录 / Account created, you are logged in with QQ")
-	c.Redirect(http.StatusSeeOther, h.referer(ref))
+	if reg.Activation != nil {
+		h.activationPage(c, reg)
+		return
+	}
+	if reg.AwaitingApproval {
+		web.SetFlash(c, "感谢您的注册，站点开启了人工验证注册用户，请等待审核 / Thanks for registering. This forum approves new members by hand; please wait for approval.")
+	} else {
+		web.SetFlash(c, "注册成功，已用QQ登录 / Account created, you are logged in with QQ")
+	}
+	c.Redirect(http.StatusSeeOther, h.referer(reg.Referer))
+}
+
+// activationPage is register_ctl's register_email_verify message, said
+// truthfully: Discuz shows it whether or not sendmail() succeeded.
+func (h *Handlers) activationPage(c *gin.Context, reg *Registered) {
+	a := reg.Activation
+	h.Session.MarkActivationSent(c, h.Svc.now().Unix())
+	bb := a.BBName
+	if bb == "" {
+		bb = "本站"
+	}
+	p := h.page("注册成功 / Account created", map[string]string{
+		"Continue":  h.referer(reg.Referer),
+		"Resend":    strings.TrimRight(h.PublicURL, "/") + "/home.php?mod=spacecp&ac=profile&op=password",
+		"Email":     a.Email,
+		"AdminHint": a.Reason,
+	})
+	if a.Sent {
+		p.Flash = "感谢您注册 " + bb + "，系统给您发送了一封激活邮件，快去登录邮箱激活账号吧 / Thanks for registering. An activation mail was sent to " + a.Email + "; open it to activate your account."
+	} else {
+		p.Error = "感谢您注册 " + bb + "，账号已创建，但激活邮件发送失败，请联系管理员"
+		p.ErrorEN = "Your account was created, but the activation mail could not be sent. Please contact the forum's administrator."
+	}
+	h.Render.HTML(c, http.StatusOK, "connect_registered.html", p)
 }
 
 type unbindView struct {

@@ -45,6 +45,12 @@ type Service struct {
 	SiteCharset string               // the site's charset (cached blobs hold its bytes); "" = utf-8
 	Settings    *SettingsCache       // the QQ login settings, kept briefly; nil reads them every time
 
+	// The activation mail of regverify=1: the forum's URL with its trailing
+	// slash (Discuz's siteurl), the authkey of its link, the transport.
+	SiteURL string
+	Authkey string // secret
+	Mailer  Mailer
+
 	unionIDRefused atomic.Pointer[unionIDRefusal] // the last 100048/100049, per AppID
 
 	// OAuth 1.0 (cloud-era sites): the Qzone client, QQCONNECT_QQ_PROTOCOL

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -132,6 +133,13 @@ func (d *DiscuzSession) GuestOpenID(c *gin.Context) string {
 		return ""
 	}
 	return strings.ToUpper(openid)
+}
+
+// MarkActivationSent is the resendemail cookie register_ctl sets after the
+// activation mail (a session cookie holding the time): Discuz's 重新接收验证邮件
+// waits mailinterval after it.
+func (d *DiscuzSession) MarkActivationSent(c *gin.Context, ts int64) {
+	d.set(c, "resendemail", strconv.FormatInt(ts, 10), 0, false)
 }
 
 // Logout is Discuz's logout (clearcookies()): it deletes every Discuz

@@ -12,6 +12,7 @@ import (
 
 	"qqconnect/admin"
 	"qqconnect/admin/doctor"
+	"qqconnect/internal/mail"
 	"qqconnect/internal/throttle"
 	"qqconnect/internal/web"
 	"qqconnect/plugin"
@@ -58,6 +59,8 @@ func newRouter(app *App) http.Handler {
 	svc.RowCache = liveRows{app.Live}
 	svc.SiteCharset = cfg.Charset
 	svc.Settings = app.QQSettings
+	// regverify=1's activation mail: Discuz's siteurl, its authkey, the transport.
+	svc.SiteURL, svc.Authkey, svc.Mailer = cfg.PublicURL+"/", cfg.Authkey, &mail.Sender{}
 	h := &plugin.Handlers{
 		Svc: svc, Render: render, PublicURL: cfg.PublicURL, CookiePath: cfg.CookiePath,
 		Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, HomePath: "/",
