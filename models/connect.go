@@ -405,6 +405,9 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 			if err := s.welcome(w, a, uid, n.Username, n.Binding.Now); err != nil {
 				return err
 			}
+			if err := s.welcomeMail(w, a, n.Email, n.Username, n.Binding.Now); err != nil {
+				return err
+			}
 		}
 		tMember := s.T.Discuz("common_member")
 		if err := w.exec(nil, "UPDATE "+tMember+" SET conisbind = 1, avatarstatus = 0 WHERE uid = ?", uid); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,8 @@ type RegAftermath struct {
 	SiteName     string
 	BBName       string
 	AdminEmail   string
-	MemberSplit  bool // pre_common_member_archive holds members too
+	SiteURL      string // Discuz's siteurl, ending in "/": the welcome mail's links
+	MemberSplit  bool   // pre_common_member_archive holds members too
 	// VerifyNotify are the administrators whose 管理通知 include
 	// verifyuser (pre_common_setting notifyusers / adminnotifytypes).
 	VerifyNotify []int64
@@ -223,17 +225,75 @@ func (a *RegAftermath) siteTime(t time.Time) time.Time {
 // WelcomeNote is the notice text Discuz writes: replacesitevar, then
 // nl2br and ':' as &#58;, then lang()'s {actor}/{from_*} variables.
 func (a *RegAftermath) WelcomeNote(username string, uid int64, now time.Time) string {
-	st := a.siteTime(now)
-	text := strings.NewReplacer(
-		"{sitename}", a.SiteName, "{bbname}", a.BBName,
-		"{time}", fmt.Sprintf("%d-%d-%d %02d:%02d", st.Year(), st.Month(), st.Day(), st.Hour(), st.Minute()),
-		"{adminemail}", a.AdminEmail, "{username}", username, "{myname}", username,
-	).Replace(a.WelcomeText)
+	text := a.replaceSiteVars(a.WelcomeText, username, now)
 	text = nl2br(strings.ReplaceAll(text, ":", "&#58;"))
 	return strings.NewReplacer(
 		"{from_id}", "0", "{from_idtype}", "welcomemsg", "{from_num}", "1",
 		"{actor}", fmt.Sprintf(`<a href="home.php?mod=space&uid=%d">%s</a>`, uid, username),
 	).Replace(text)
+}
+
+// replaceSiteVars is replacesitevar() for the new member.
+func (a *RegAftermath) replaceSiteVars(text, username string, now time.Time) string {
+	st := a.siteTime(now)
+	return strings.NewReplacer(
+		"{sitename}", a.SiteName, "{bbname}", a.BBName,
+		"{time}", fmt.Sprintf("%d-%d-%d %02d:%02d", st.Year(), st.Month(), st.Day(), st.Hour(), st.Minute()),
+		"{adminemail}", a.AdminEmail, "{username}", username, "{myname}", username,
+	).Replace(text)
+}
+
+// hrefAttr is a link in the welcome text; sendmail_cron() points the ones
+// not starting with http:// or https:// (any case) at the site.
+var hrefAttr = regexp.MustCompile(`(?i)href="([^"]+)"`)
+
+// WelcomeMail is the welcome mail sendmail_cron() queues (welcomemsg 2 and
+// 3): replacesitevar() on the title and the text, and every relative link
+// made absolute with the site URL. Discuz's own replacement there writes
+// the site URL without the link's path ('\1' is the empty look-ahead
+// group); qqconnect keeps the path, as sendmail() itself does.
+func (a *RegAftermath) WelcomeMail(username string, now time.Time) (subject, message string) {
+	message = a.replaceSiteVars(a.WelcomeText, username, now)
+	message = hrefAttr.ReplaceAllStringFunc(message, func(m string) string {
+		link := hrefAttr.FindStringSubmatch(m)[1]
+		if l := strings.ToLower(link); strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://") {
+			return m
+		}
+		return `href="` + a.SiteURL + link + `"`
+	})
+	return a.replaceSiteVars(a.WelcomeTitle, username, now), message
+}
+
+// welcomeMail queues the welcome mail as sendmail_cron() does: the
+// address's pre_common_mailcron row (made when it has none) and a
+// pre_common_mailqueue row, which Discuz's mail cron sends.
+func (s *Store) welcomeMail(w *writer, a *RegAftermath, email, username string, now time.Time) error {
+	tc, tq := s.T.Discuz("common_mailcron"), s.T.Discuz("common_mailqueue")
+	if (a.WelcomeMsg != 2 && a.WelcomeMsg != 3) || a.WelcomeText == "" || !s.Schema.HasTable(tc) || !s.Schema.HasTable(tq) ||
+		strings.HasSuffix(strings.ToLower(email), "@m.invalid") {
+		return nil
+	}
+	var cid int64
+	if err := w.tx.Table(tc).Where("email = ?", email).Order("sendtime").Limit(1).Pluck("cid", &cid).Error; err != nil {
+		return fmt.Errorf("welcome mail of %q: %w", username, err)
+	}
+	if cid == 0 {
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("DELETE FROM "+tc+" WHERE email = ?", email).Error
+		}, "INSERT INTO "+tc+" (touid, email, sendtime) VALUES (0, ?, 0)", email); err != nil {
+			return fmt.Errorf("welcome mail of %q: %w", username, err)
+		}
+		if err := w.tx.Table(tc).Where("email = ?", email).Order("cid DESC").Limit(1).Pluck("cid", &cid).Error; err != nil {
+			return fmt.Errorf("welcome mail of %q: %w", username, err)
+		}
+	}
+	subject, message := a.WelcomeMail(username, now)
+	if err := w.exec(func(db *gorm.DB) error {
+		return db.Exec("DELETE FROM "+tq+" WHERE cid = ? AND dateline = ?", cid, now.Unix()).Error
+	}, "INSERT INTO "+tq+" (cid, subject, message, dateline) VALUES (?, ?, ?, ?)", cid, subject, message, now.Unix()); err != nil {
+		return fmt.Errorf("welcome mail of %q: %w", username, err)
+	}
+	return nil
 }
 
 // nl2br is PHP's: "<br />" before every \r\n, \n\r, \n and \r.
@@ -258,7 +318,8 @@ func nl2br(s string) string {
 // regAftermathTables are the tables the steps write, for the unit's engine check.
 func (s *Store) regAftermathTables() []string {
 	return []string{s.T.Discuz("common_stat"), s.T.Discuz("common_statuser"), s.T.Discuz("home_notification"),
-		s.T.Discuz("common_member_newprompt"), s.T.Discuz("common_syscache")}
+		s.T.Discuz("common_member_newprompt"), s.T.Discuz("common_syscache"),
+		s.T.Discuz("common_mailcron"), s.T.Discuz("common_mailqueue")}
 }
 
 // countRegistration is updatestat('register'): the day's row (in the site's

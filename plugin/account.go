@@ -347,6 +347,7 @@ func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models
 	if err != nil {
 		return 0, err
 	}
+	after.SiteURL = s.SiteURL
 	n := models.NewMember{Username: username, Email: email, UCPassword: ucHash, UCSalt: ucSalt,
 		MemberPassword: memberPW, IP: ip, RegRules: rs, Port: port, Aftermath: after, SiteCharset: s.SiteCharset,
 		Profile: a.profile, Verify: a.verify}

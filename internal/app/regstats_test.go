@@ -29,6 +29,10 @@ func TestRegisterUpdatesForumStats(t *testing.T) {
 				return n
 			}
 			before := registered()
+			// welcomemsg 3: the notice and the mail, which sendmail_cron queues.
+			s.DB.Exec(t, "UPDATE pre_common_setting SET svalue = '3' WHERE skey = 'welcomemsg'")
+			s.DB.Exec(t, "UPDATE pre_common_setting SET svalue = CONCAT(svalue, ?) WHERE skey = 'welcomemsgtxt'", "\r\n<a href=\"forum.php?mod=guide\">导读</a> <a href=\"HTTPS://x.example/\">外</a>")
+			s.DB.Exec(t, "UPDATE pre_common_setting SET svalue = '欢迎 {username} 来到 {bbname}' WHERE skey = 'welcomemsgtitle'")
 
 			// A failure after the count (the notice): nothing stays counted.
 			s.DB.Exec(t, `CREATE TRIGGER qqc_fail_note BEFORE INSERT ON pre_home_notification
@@ -90,6 +94,22 @@ func TestRegisterUpdatesForumStats(t *testing.T) {
 			wantNote = strings.ReplaceAll(strings.ReplaceAll(wantNote, ":", "&#58;"), "\r\n", "<br />\r\n")
 			if note != wantNote || typ != "system" || isNew != 1 || authorid != 0 || idtype != "welcomemsg" || fromNum != 1 || category != 3 {
 				t.Errorf("notice %q %s new=%d author=%d %s from_num=%d category=%d; want %q", note, typ, isNew, authorid, idtype, fromNum, category, wantNote)
+			}
+			// The welcome mail, queued as sendmail_cron() queues it.
+			var cid, touid, sendtime, qdate int64
+			var subject, message string
+			if err := s.DB.SQL.QueryRow(`SELECT c.cid, c.touid, c.sendtime, q.subject, q.message, q.dateline FROM pre_common_mailcron c
+				JOIN pre_common_mailqueue q ON q.cid = c.cid WHERE c.email = 'stats@example.com'`).Scan(&cid, &touid, &sendtime, &subject, &message, &qdate); err != nil {
+				t.Fatalf("welcome mail: %v", err)
+			}
+			wantMail := strings.NewReplacer("{username}", "统计新人", "{sitename}", setting("sitename"), "{bbname}", setting("bbname"),
+				"{adminemail}", setting("adminemail"), "{time}", st.Format("2006-1-2 15:04")).Replace(text)
+			wantMail = strings.Replace(wantMail, `href="forum.php`, `href="`+s.URL+`/forum.php`, 1)
+			if touid != 0 || sendtime != 0 || qdate != dateline || subject != "欢迎 统计新人 来到 "+setting("bbname") || message != wantMail {
+				t.Errorf("welcome mail: touid %d sendtime %d dateline %d subject %q\nmessage %q\nwant    %q", touid, sendtime, qdate, subject, message, wantMail)
+			}
+			if n := s.count("SELECT COUNT(*) FROM pre_common_mailqueue"); n != 1 {
+				t.Errorf("%d queued mails, want 1 (the failed registration queued none)", n)
 			}
 			var newprompt int
 			var promptData string

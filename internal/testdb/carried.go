@@ -20,7 +20,7 @@ import (
 // CarriedTables are the Discuz tables (without prefix) whose definitions
 // and install rows are carried: every table qqconnect's code or tests name.
 var CarriedTables = []string{
-	"common_connect_guest", "common_member", "common_member_connect", "common_member_count",
+	"common_connect_guest", "common_member", "common_member_connect", "common_mailcron", "common_mailqueue", "common_member_count",
 	"common_member_field_forum", "common_member_field_home", "common_member_newprompt",
 	"common_member_profile", "common_member_profile_setting", "common_member_status", "common_member_validate", "common_plugin", "common_regip",
 	"common_setting", "common_stat", "common_statuser", "common_syscache", "common_uin_black",

@@ -9,6 +9,25 @@ CREATE TABLE pre_common_connect_guest (
   conuintoken char(32) NOT NULL DEFAULT '',
   PRIMARY KEY (conopenid)
 ) ENGINE=InnoDB;
+DROP TABLE IF EXISTS pre_common_mailcron;
+CREATE TABLE pre_common_mailcron (
+  cid mediumint(8) unsigned NOT NULL AUTO_INCREMENT,
+  touid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  email varchar(255) NOT NULL DEFAULT '',
+  sendtime int(10) unsigned NOT NULL DEFAULT '0',
+  PRIMARY KEY (cid),
+  KEY sendtime (sendtime)
+) ENGINE=InnoDB;
+DROP TABLE IF EXISTS pre_common_mailqueue;
+CREATE TABLE pre_common_mailqueue (
+  qid mediumint(8) unsigned NOT NULL AUTO_INCREMENT,
+  cid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  `subject` text NOT NULL,
+  message text NOT NULL,
+  dateline int(10) unsigned NOT NULL DEFAULT '0',
+  PRIMARY KEY (qid),
+  KEY mcid (cid,dateline)
+) ENGINE=InnoDB;
 DROP TABLE IF EXISTS pre_common_member;
 CREATE TABLE pre_common_member (
   uid mediumint(8) unsigned NOT NULL AUTO_INCREMENT,
