@@ -285,7 +285,7 @@ func CheckCompat(ctx context.Context, s *Store) error {
 	// Optional tables, inspected so writers know their engine and columns
 	// (the demo forum has neither).
 	names = append(names, s.T.Discuz("common_regip"), s.T.UCenter("settings"), s.T.Discuz("common_member_archive"),
-		s.T.Discuz("common_member_validate"))
+		s.T.Discuz("common_member_validate"), s.T.UCenter("applications"))
 	names = append(names, s.regAftermathTables()...)
 	schema, err := s.inspect(ctx, names)
 	if err != nil {
