@@ -144,7 +144,10 @@ func (h *Handlers) Callback(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
-		synUID := res.Member.UID
+		var synUID int64 // no synchronized login: no statement either
+		if res.Synlogin {
+			synUID = res.Member.UID
+		}
 		if res.Bound {
 			web.SetFlash(c, "QQ绑定成功 / QQ account bound")
 			synUID = 0 // Discuz's branch A: the member was logged in already

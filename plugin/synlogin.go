@@ -28,8 +28,8 @@ type synloginView struct {
 
 // afterLogin ends a QQ login that logged member uid in: the landing page
 // when UCenter has applications to log it into too, else the redirect to
-// target as before. uid 0: no synchronized login (Discuz's bind while
-// logged in has none).
+// target as before. uid 0: no synchronized login (the settings say off,
+// or Discuz has none there: its bind while logged in).
 func (h *Handlers) afterLogin(c *gin.Context, status int, target string, uid int64) {
 	var scripts []string
 	if uid > 0 {
@@ -52,11 +52,13 @@ func (h *Handlers) afterLogin(c *gin.Context, status int, target string, uid int
 	h.Render.HTML(c, http.StatusOK, "connect_synlogin.html", p)
 }
 
-// synloginScripts is what UCenter's onsynlogin answers for uid, when
-// Discuz's allowsynlogin is on: nothing when it is off (no statement: the
-// switch comes with the settings), when UCenter has no row of the member,
-// or when the applications cannot be read (logged: the login itself
-// succeeded, as Discuz's does when UCenter does not answer).
+// synloginScripts is what UCenter's onsynlogin answers for uid when
+// Discuz's allowsynlogin is on. Nothing when it is off: the switch comes
+// with the settings (kept a second), and the callback passes no uid when
+// the settings it read say off, so a bound login adds no statement. Nothing
+// either when UCenter has no row of the member, or when the applications
+// cannot be read (logged: the login itself succeeded, as Discuz's does when
+// UCenter does not answer).
 func (h *Handlers) synloginScripts(ctx context.Context, uid int64) []string {
 	load := h.Svc.Store.LoadQQSettings
 	if h.Svc.Settings != nil {
