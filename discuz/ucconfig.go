@@ -164,3 +164,26 @@ func readDefines(file string, src []byte) (map[string]*phpValue, error) {
 	}
 	return defs, nil
 }
+
+// ReadUCMyKey reads UC_MYKEY from UCenter's own uc_server/data/config.inc.php
+// (bundled installs keep UCenter under the forum's root): the key UCenter
+// 1.6 encrypts the applications' authkeys with.
+func ReadUCMyKey(path string) (string, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read UCenter server config: %w", err)
+	}
+	defs, err := readDefines(path, src)
+	if err != nil {
+		return "", err
+	}
+	d, ok := defs["UC_MYKEY"]
+	if !ok {
+		return "", &ConfigError{File: path, Line: 1, Msg: "no UC_MYKEY"}
+	}
+	k, ok := d.phpString()
+	if !ok {
+		return "", &ConfigError{File: path, Line: d.line, Msg: "UC_MYKEY is not a literal value"}
+	}
+	return k, nil
+}

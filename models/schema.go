@@ -286,7 +286,7 @@ func CheckCompat(ctx context.Context, s *Store) error {
 	// (the demo forum has neither).
 	names = append(names, s.T.Discuz("common_regip"), s.T.UCenter("settings"), s.T.Discuz("common_member_archive"),
 		s.T.Discuz("common_member_validate"), s.T.Discuz("common_member_profile_setting"),
-		s.T.Discuz("common_member_verify_info"), s.T.Discuz("common_member_verify"))
+		s.T.Discuz("common_member_verify_info"), s.T.Discuz("common_member_verify"), s.T.UCenter("applications"))
 	names = append(names, s.regAftermathTables()...)
 	schema, err := s.inspect(ctx, names)
 	if err != nil {

@@ -50,6 +50,9 @@ type QQSettings struct {
 	GuestGroupID     int64
 	RegisterGroupID  int64
 	RegisterUinLimit int
+	// Synlogin is Discuz's allowsynlogin as UCenter's applications say it
+	// now (synlogin.go): a QQ login then logs the member into them too.
+	Synlogin bool
 }
 
 // Allow reports connect.allow == 1.
@@ -72,18 +75,24 @@ func (s *Store) LoadQQSettings(ctx context.Context) (*QQSettings, error) {
 	q := "SELECT skey, svalue, NULL AS available, NULL AS version FROM " + s.T.Discuz("common_setting") +
 		" WHERE skey IN (" + placeholders(len(qqSettingKeys)) + ") UNION ALL SELECT NULL, NULL, available, version FROM " +
 		s.T.Discuz("common_plugin") + " WHERE identifier = ?"
-	args := make([]any, 0, len(qqSettingKeys)+1)
+	args := make([]any, 0, len(qqSettingKeys)+3)
 	for _, k := range qqSettingKeys {
 		args = append(args, k)
 	}
+	args = append(args, "qqconnect")
+	union, uargs := s.synloginUnion()
+	q += union
+	args = append(args, uargs...)
 	m := make(map[string]string, len(qqSettingKeys))
 	out := &QQSettings{Connect: &discuz.Array{}}
-	err := s.hotQuery(ctx, q, append(args, "qqconnect"), func(rows *sql.Rows) error {
+	syn := synloginTally{appID: s.UCAppID}
+	err := s.hotQuery(ctx, q, args, func(rows *sql.Rows) error {
 		var key, value, available, version sql.NullString
 		if err := rows.Scan(&key, &value, &available, &version); err != nil {
 			return err
 		}
 		switch {
+		case scanSynloginRow(key, value, available, version, &syn):
 		case key.Valid && value.Valid:
 			m[key.String] = value.String
 		case available.Valid && !out.PluginInstalled: // the first row, as LIMIT 1 did
@@ -95,6 +104,15 @@ func (s *Store) LoadQQSettings(ctx context.Context) (*QQSettings, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read QQ login settings: %w", err)
 	}
+	if s.UC != nil && s.synloginReadable() {
+		// UCenter on another server: its own statement, kept as long as the
+		// settings. Out of reach, the login goes on without synchronized
+		// login (GORM's logger has logged the failed statement).
+		if err := s.synloginRemote(ctx, &syn); err != nil {
+			syn = synloginTally{}
+		}
+	}
+	out.Synlogin = syn.on()
 	out.AppID, out.AppKey = m["connectappid"], m["connectappkey"]
 	out.RegConnect, out.CensorUser, out.BBClosed = m["regconnect"] == "1", m["censoruser"], m["bbclosed"] == "1"
 	out.RegVerify = int(leadingInt(m["regverify"]))

@@ -46,6 +46,11 @@ type Store struct {
 	// differs); nil when DB reaches UCenter's tables. UCenter's tables are
 	// then named with T.UCDB and read and written only through it.
 	UC *gorm.DB
+	// UCAppID is the forum's own application in UCenter (UC_APPID; 0 =
+	// unknown) and UCMyKey UCenter's UC_MYKEY (secret; "" = unknown): what
+	// UCenter's synchronized login needs (synlogin.go).
+	UCAppID int64
+	UCMyKey string
 }
 
 // ucConn is the connection that reaches UCenter's tables.

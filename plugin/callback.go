@@ -25,6 +25,7 @@ type CallbackResult struct {
 	Bound        bool   // a logged-in member bound QQ from the callback
 	OpenID       string // the binding's openid when a bound member logs in, the QQ游客's when pending
 	Nickname     string // the QQ游客's nickname when pending
+	Synlogin     bool   // Discuz's allowsynlogin, from the settings this login read
 }
 
 // qqUser is what either protocol yields: the openid, credentials to keep as
@@ -170,7 +171,7 @@ func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID st
 	now := s.now()
 	id := models.Identity{AppID: q.AppID, OpenID: openid, UnionID: optional(u.unionid),
 		TokenExpiresAt: expiry(now, u.expiresIn), UpdatedAt: now.Unix(), CreatedAt: now.Unix()}
-	res := &CallbackResult{Referer: st.Referer}
+	res := &CallbackResult{Referer: st.Referer, Synlogin: q.Synlogin}
 
 	// A logged-in member clicked QQ login: bind to that member (Discuz branch A).
 	if loggedInUID > 0 && st.UID == loggedInUID {

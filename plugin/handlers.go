@@ -144,10 +144,15 @@ func (h *Handlers) Callback(c *gin.Context) {
 			h.fail(c, err)
 			return
 		}
+		var synUID int64 // no synchronized login: no statement either
+		if res.Synlogin {
+			synUID = res.Member.UID
+		}
 		if res.Bound {
 			web.SetFlash(c, "QQ绑定成功 / QQ account bound")
+			synUID = 0 // Discuz's branch A: the member was logged in already
 		}
-		c.Redirect(http.StatusFound, h.referer(res.Referer))
+		h.afterLogin(c, http.StatusFound, h.referer(res.Referer), synUID)
 		return
 	}
 	h.saveSession(c)
@@ -313,7 +318,7 @@ func (h *Handlers) BindSubmit(c *gin.Context) {
 		return
 	}
 	web.SetFlash(c, "QQ绑定成功，欢迎回来 / QQ account linked, welcome back")
-	c.Redirect(http.StatusSeeOther, h.referer(ref))
+	h.afterLogin(c, http.StatusSeeOther, h.referer(ref), m.UID)
 }
 
 // RegisterSubmit is POST /connect/qq/register: a new account for this QQ.

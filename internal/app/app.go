@@ -80,6 +80,7 @@ func OpenWith(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate
 		}
 		return nil, &dbUnreachableError{err}
 	}
+	store.UCAppID, store.UCMyKey = cfg.UCAppID, cfg.UCMyKey
 	app := &App{Cfg: cfg, Store: store, Log: log, Metrics: NewMetrics(), Live: newLiveConfig(cfg, log),
 		QQSettings: &plugin.SettingsCache{Load: store.LoadQQSettings, TTL: qqSettingsTTL}}
 	fail := func(err error) (*App, error) {

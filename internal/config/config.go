@@ -57,6 +57,8 @@ type Config struct {
 	UCDatabase    string // UCenter's own database ("" = the forum's)
 	UCDSN         string // secret (password): UCenter's MySQL server when it is not the forum's ("" = the forum's)
 	UCHost        string // UC_DBHOST as written, for the doctor
+	UCAppID       int64  // UC_APPID: the forum's row in UCenter's applications (0 = unknown: no synchronized login)
+	UCMyKey       string // secret: UC_MYKEY of uc_server/data/config.inc.php, when UCenter lives under DISCUZ_ROOT
 	DBNote        string // how config_global's dbhost is reached (the socket PHP would use), for errors
 	// Discuz's memory cache ($_config['memory']): Discuz uses the first
 	// backend configured in the file's order (discuz_memory::init).
@@ -368,6 +370,7 @@ func (c *Config) readDiscuzRoot() error {
 		if err := c.placeUCenter(g, uc); err != nil {
 			return err
 		}
+		c.readSynlogin(uc)
 	}
 	if v, _, err := discuz.ReadVersion(c.DiscuzRoot); err == nil {
 		c.DiscuzVersion = v
@@ -410,6 +413,18 @@ func (c *Config) placeUCenter(g *discuz.GlobalConfig, uc *discuz.UCenterConfig) 
 		c.UCTablePrefix = uc.TablePrefix
 	}
 	return nil
+}
+
+// readSynlogin takes what UCenter's synchronized login needs: the forum's
+// UC_APPID, and UCenter's UC_MYKEY when UCenter is installed under the
+// forum (uc_server/), to read the authkeys UCenter 1.6 stores encrypted.
+func (c *Config) readSynlogin(uc *discuz.UCenterConfig) {
+	if id, err := strconv.ParseInt(strings.TrimSpace(uc.AppID), 10, 64); err == nil && id > 0 {
+		c.UCAppID = id
+	}
+	if k, err := discuz.ReadUCMyKey(filepath.Join(c.DiscuzRoot, "uc_server", "data", "config.inc.php")); err == nil {
+		c.UCMyKey = k
+	}
 }
 
 // loopbackAddr reports whether a listen address is on loopback only.

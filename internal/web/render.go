@@ -24,6 +24,8 @@ type Page struct {
 	User    string // the signed-in administrator on admin pages
 	Data    any
 	Refresh int // seconds until the page reloads itself (0: never)
+	// RefreshTo is where the Refresh goes instead of reloading (a local path).
+	RefreshTo string
 }
 
 // Renderer executes the embedded templates; parsed once at start-up.
