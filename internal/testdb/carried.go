@@ -22,7 +22,7 @@ import (
 var CarriedTables = []string{
 	"common_connect_guest", "common_member", "common_member_connect", "common_member_count",
 	"common_member_field_forum", "common_member_field_home", "common_member_newprompt",
-	"common_member_profile", "common_member_status", "common_member_validate", "common_plugin", "common_regip",
+	"common_member_profile", "common_member_profile_setting", "common_member_status", "common_member_validate", "common_plugin", "common_regip",
 	"common_setting", "common_stat", "common_statuser", "common_syscache", "common_uin_black",
 	"common_usergroup", "common_usergroup_field", "connect_memberbindlog", "forum_post",
 	"home_notification",

@@ -195,6 +195,27 @@ CREATE TABLE pre_common_member_profile (
   field8 text NOT NULL,
   PRIMARY KEY (uid)
 ) ENGINE=InnoDB;
+DROP TABLE IF EXISTS pre_common_member_profile_setting;
+CREATE TABLE pre_common_member_profile_setting (
+  fieldid varchar(190) NOT NULL DEFAULT '',
+  available tinyint(1) NOT NULL DEFAULT '0',
+  invisible tinyint(1) NOT NULL DEFAULT '0',
+  needverify tinyint(1) NOT NULL DEFAULT '0',
+  title varchar(255) NOT NULL DEFAULT '',
+  description varchar(255) NOT NULL DEFAULT '',
+  displayorder smallint(6) unsigned NOT NULL DEFAULT '0',
+  required tinyint(1) NOT NULL DEFAULT '0',
+  unchangeable tinyint(1) NOT NULL DEFAULT '0',
+  showincard tinyint(1) NOT NULL DEFAULT '0',
+  showinthread tinyint(1) NOT NULL DEFAULT '0',
+  showinregister tinyint(1) NOT NULL DEFAULT '0',
+  allowsearch tinyint(1) NOT NULL DEFAULT '0',
+  formtype varchar(255) NOT NULL,
+  size smallint(6) unsigned NOT NULL DEFAULT '0',
+  choices text NOT NULL,
+  validate text NOT NULL,
+  PRIMARY KEY (fieldid)
+) ENGINE=InnoDB;
 DROP TABLE IF EXISTS pre_common_member_status;
 CREATE TABLE pre_common_member_status (
   uid mediumint(8) unsigned NOT NULL,
