@@ -169,6 +169,34 @@ func TestConnectSettings(t *testing.T) {
 			if _, ok := s.syscacheRow("fields_connect_register"); ok {
 				t.Error("undo left the fields_connect_register row it created")
 			}
+
+			// register_birthday asks for the three birthday fields, in the order the server returns them to Discuz
+			if _, _, err := s.R.Apply(ctx, repair.ConnectSettings, repair.Args{Connect: map[string]string{"register_birthday": "1"}}, cli); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := s.syscacheRow("fields_connect_register")
+			fields := mustArray(t, []byte(got))
+			var keys []string
+			for _, e := range fields.Entries {
+				keys = append(keys, e.Key.String())
+			}
+			var order []string
+			rows, err := s.D.SQL.Query("SELECT fieldid FROM pre_common_member_profile_setting WHERE fieldid IN ('birthyear', 'birthmonth', 'birthday')")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var id string
+				rows.Scan(&id)
+				order = append(order, "field_"+id)
+			}
+			rows.Close()
+			if len(keys) != 3 || !slices.Equal(keys, order) {
+				t.Errorf("fields_connect_register keys %v, want %v", keys, order)
+			}
+			if y, _ := fields.Get("field_birthyear"); y.Arr == nil || y.Arr.GetString("title") != "出生年份" || y.Arr.Index("choices") >= 0 {
+				t.Errorf("field_birthyear = %s", discuz.Serialize(y))
+			}
 		})
 	}
 }
