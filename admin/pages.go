@@ -74,6 +74,7 @@ type repairView struct {
 	Sealed   string // encrypted args of set-app-key: the AppKey never appears in the page
 	Reauth   bool   // the password must be entered again
 	Actions  []repair.ActionInfo
+	Editor   *connectEditor // connect-settings: the settings form (GET, or a refused preview)
 }
 
 func (a *Admin) action(id string) (repair.ActionInfo, bool) {
@@ -106,7 +107,23 @@ func (a *Admin) RepairPreview(c *gin.Context) {
 	}
 	s := a.current(c)
 	v := repairView{Action: ai, Reauth: !a.freshlyAuthenticated(s)}
+	var err error
 	var args repair.Args
+	if ai.EditsConnect() {
+		if c.Request.Method == http.MethodGet {
+			if v.Editor, err = a.connectEditor(c.Request.Context(), nil); err != nil {
+				a.fail(c, err)
+				return
+			}
+			a.render(c, http.StatusOK, "admin_repair.html", ai.TitleZH+" / "+ai.TitleEN, v, nil)
+			return
+		}
+		args = repair.Args{Connect: postedConnect(c)}
+		if v.Sealed, err = a.seal(s, args); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
 	if ai.NeedsArgs {
 		if c.Request.Method == http.MethodGet {
 			v.NeedArgs = true
@@ -115,18 +132,26 @@ func (a *Admin) RepairPreview(c *gin.Context) {
 		}
 		args = repair.Args{AppID: strings.TrimSpace(c.PostForm("appid")), AppKey: strings.TrimSpace(c.PostForm("appkey"))}
 		v.AppID = args.AppID
-		sealed, err := a.seal(s, args)
-		if err != nil {
+		if v.Sealed, err = a.seal(s, args); err != nil {
 			a.fail(c, err)
 			return
 		}
-		v.Sealed = sealed
 	}
 	plan, err := a.Repair.Plan(c.Request.Context(), ai.ID, args)
 	if err != nil {
 		var re *repair.Error
 		if errors.As(err, &re) && ai.NeedsArgs {
 			v.NeedArgs, v.Sealed = true, ""
+			a.renderErr(c, http.StatusUnprocessableEntity, "admin_repair.html", ai.TitleZH+" / "+ai.TitleEN, v, re.ZH, re.EN)
+			return
+		}
+		if errors.As(err, &re) && ai.EditsConnect() && errors.Is(err, repair.ErrBadArgs) {
+			// the form again, with what was typed and the reason
+			v.Sealed = ""
+			if v.Editor, err = a.connectEditor(c.Request.Context(), args.Connect); err != nil {
+				a.fail(c, err)
+				return
+			}
 			a.renderErr(c, http.StatusUnprocessableEntity, "admin_repair.html", ai.TitleZH+" / "+ai.TitleEN, v, re.ZH, re.EN)
 			return
 		}
@@ -158,7 +183,7 @@ func (a *Admin) RepairApply(c *gin.Context) {
 		return
 	}
 	var args repair.Args
-	if ai.NeedsArgs {
+	if ai.NeedsArgs || ai.EditsConnect() {
 		var err error
 		if args, err = a.unseal(s, c.PostForm("sealed")); err != nil {
 			a.refuse(c, http.StatusUnprocessableEntity, "确认已过期，请重新填写", "The confirmation expired; fill in the form again.")

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -30,13 +31,22 @@ func TestSealedArgs(t *testing.T) {
 	now := time.Unix(1767225600, 0)
 	a := &Admin{Now: func() time.Time { return now }}
 	s := &models.AdminSession{IDHash: "a", CSRF: "token-a"}
+	for _, args := range []repair.Args{
+		{Connect: map[string]string{"allow": "1", "register_groupid": "20", "newbiespan": ""}},
+		{AppID: "101234567", AppKey: "0123456789abcdef0123456789abcdef"},
+	} {
+		sealed, err := a.seal(s, args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := a.unseal(s, sealed); err != nil || !reflect.DeepEqual(got, args) {
+			t.Fatalf("unseal: %v %+v", err, got)
+		}
+	}
 	args := repair.Args{AppID: "101234567", AppKey: "0123456789abcdef0123456789abcdef"}
 	sealed, err := a.seal(s, args)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if got, err := a.unseal(s, sealed); err != nil || got != args {
-		t.Fatalf("unseal: %v %+v", err, got)
 	}
 	other := &models.AdminSession{IDHash: "b", CSRF: "token-b"}
 	if _, err := a.unseal(other, sealed); err == nil {

@@ -58,8 +58,12 @@ func checkConnectSetting(ctx context.Context, r *runner) Result {
 		note = " (X3.4+ always uses OAuth 2.0)"
 	}
 	if arr.GetString("allow") != "1" {
+		where := "应用 → 插件 → QQ互联 → 设置"
+		if e.kind == eraCloud {
+			where = "云平台 → QQ互联 (it opens only while the cloud platform is opened)"
+		}
 		return fail(fmt.Sprintf("QQ login is off in the plugin settings: connect.allow=%q; %s%s", arr.GetString("allow"), oauth2, note),
-			"turn on 开启QQ注册/绑定/登录服务 in 应用 → 插件 → QQ互联 → 设置 and submit")
+			"turn on 开启QQ注册/绑定/登录服务 with the connect-settings repair, or in Discuz's "+where+" and submit").repair(RepairConnectSettings)
 	}
 	return ok(fmt.Sprintf("connect.allow=1 (%d keys); %s%s", len(arr.Entries), oauth2, note))
 }

@@ -49,6 +49,8 @@ const (
 	RepairRefreshCache  = "refresh-cache"
 	RepairFixGuestGroup = "fix-guest-group"
 	RepairSwitchOAuth2  = "switch-oauth2"
+	// RepairConnectSettings is the QQ互联 settings editor (connect.allow …).
+	RepairConnectSettings = "connect-settings"
 )
 
 // Result is one check's outcome. Detail and Fix are one line each and never

@@ -15,6 +15,8 @@ const (
 	RefreshCache  = "refresh-cache"
 	FixGuestGroup = "fix-guest-group"
 	SwitchOAuth2  = "switch-oauth2"
+	// ConnectSettings takes Args.Connect (connectsettings.go).
+	ConnectSettings = "connect-settings"
 
 	// Member actions: they take Args.UID and nothing else.
 	MemberUnbind    = "member-unbind"
@@ -32,6 +34,9 @@ type ActionInfo struct {
 	Destructive bool   // removes or overwrites a value the site may need
 	Member      bool   // acts on one member: needs Args.UID (the CLI's --uid); the generic repair list skips these
 }
+
+// EditsConnect reports whether the action takes Args.Connect (its page is the settings editor).
+func (a ActionInfo) EditsConnect() bool { return a.ID == ConnectSettings }
 
 // Title is "中文 / English".
 func (a ActionInfo) Title() string { return a.TitleZH + " / " + a.TitleEN }
@@ -61,6 +66,10 @@ var actions = []ActionInfo{
 	{SwitchOAuth2, "切换到 QQ 登录 OAuth 2.0", "Switch QQ login to OAuth 2.0",
 		"腾讯已停用云平台时代的 Qzone OAuth 1.0。把 connect 设置的 oauth2 置为 1，X3.2/X3.3 站点从此使用 OAuth 2.0；已绑定的会员按 openid 照常登录。 / Tencent has retired the Qzone OAuth 1.0 of the cloud era. Sets oauth2=1 in the connect setting so an X3.2/X3.3 site uses OAuth 2.0; bound members keep logging in by openid.",
 		false, false, false},
+	{ConnectSettings, "修改 QQ互联 设置", "Change the QQ Connect settings",
+		"与 Discuz 后台 QQ互联 设置页相同（X3.2/X3.3 清除站点ID/KEY 后该页无法打开）：修改 connect 设置中的 allow、register_*、newbiespan 和 guest_groupid，开启时 regconnect 置 1，并更新 setting 和 fields_connect_register 缓存。 / " +
+			"Same as Discuz's own QQ互联 settings page (which no longer opens on X3.2/X3.3 once the site ID/key are cleared): changes allow, register_*, newbiespan and guest_groupid in the connect setting, sets regconnect to 1 when QQ is turned on, and updates the setting and fields_connect_register caches.",
+		false, false, false},
 	{MemberUnbind, "解除会员的QQ绑定", "Unbind a member's QQ",
 		"与 Discuz 后台会员编辑的“解除绑定”相同：写绑定日志 type=2，conisbind 置 0，删除 pre_common_member_connect 行和 qqconnect 的 identity 行；通过QQ注册的账号（conisregister=1）不能由管理员解绑。 / Same as the 解除绑定 of Discuz's member editor: bind log type 2, conisbind=0, the pre_common_member_connect row and qqconnect's identity row deleted; accounts created through QQ (conisregister=1) cannot be unbound by an admin.",
 		false, true, true},
@@ -87,14 +96,18 @@ func Action(id string) (ActionInfo, bool) {
 	return ActionInfo{}, false
 }
 
-// Args are the arguments of set-app-key (AppID, AppKey) and of the member
-// actions (UID); every other action takes none.
+// Args are the arguments of set-app-key (AppID, AppKey), of the member
+// actions (UID) and of connect-settings (Connect); every other action takes
+// none.
 type Args struct {
 	AppID  string
 	AppKey string // secret
 	// UID is the member of member-unbind / member-blacklist (required
 	// there, refused everywhere else).
 	UID int64
+	// Connect are the new values of connect-settings, key → value (the
+	// keys of ConnectKeys; the ones not given stay as they are).
+	Connect map[string]string `json:",omitempty"`
 }
 
 var (
@@ -109,6 +122,17 @@ func checkArgs(action string, args Args) (Args, error) {
 		return args, ErrUnknownAction.with("未知的修复操作 "+quote(action), "unknown repair action "+quote(action)+" (want one of "+actionList()+")")
 	}
 	args.AppID, args.AppKey = strings.TrimSpace(args.AppID), strings.TrimSpace(args.AppKey)
+	if action == ConnectSettings {
+		if args.AppID != "" || args.AppKey != "" || args.UID != 0 {
+			return args, ErrBadArgs.with(action+" 只接受设置项（--set 键=值）", action+" takes settings only (--set key=value)")
+		}
+		var err error
+		args.Connect, err = checkConnectArgs(args.Connect)
+		return args, err
+	}
+	if len(args.Connect) > 0 {
+		return args, ErrBadArgs.with(action+" 不接受设置项参数（--set）", action+" takes no settings (--set)")
+	}
 	if info.Member {
 		switch {
 		case args.AppID != "" || args.AppKey != "":

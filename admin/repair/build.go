@@ -34,9 +34,9 @@ func (r *Repairer) build(ctx context.Context, tx *gorm.DB, action string, args A
 		if discuz.IsCloudEra(r.DiscuzVersion) {
 			// X3.2/X3.3 configure QQ互联 on the cloud platform's admin page, which needs the site ID/key.
 			b.warns = append(b.warns, "这是 "+r.DiscuzVersion+" 站点：清除站点ID/KEY 后，Discuz 后台的 云平台 → QQ互联 页面将无法再打开（它需要已开通的云平台），"+
-				"QQ登录照常工作；此后 connect 设置（allow、register_*、guest_groupid）只能在 Discuz 后台之外修改 / "+
+				"QQ登录照常工作；此后 connect 设置（allow、register_*、guest_groupid）请在 qqconnect 后台 修复 → 修改 QQ互联 设置（"+ConnectSettings+"）中修改 / "+
 				"this is a "+r.DiscuzVersion+" site: once the site ID/key are cleared, Discuz's own 云平台 → QQ互联 admin page no longer opens "+
-				"(it needs an opened cloud platform); QQ login keeps working, but the connect settings (allow, register_*, guest_groupid) can then only be changed outside Discuz's admin panel")
+				"(it needs an opened cloud platform); QQ login keeps working, and the connect settings (allow, register_*, guest_groupid) are then changed with qqconnect's "+ConnectSettings+" repair (admin panel: 修复 → 修改 QQ互联 设置)")
 		}
 	case ClearAppKey:
 		b.setOwned("connectappid", "")
@@ -54,6 +54,8 @@ func (r *Repairer) build(ctx context.Context, tx *gorm.DB, action string, args A
 		err = b.fixGuestGroup()
 	case SwitchOAuth2:
 		err = b.switchOAuth2()
+	case ConnectSettings:
+		err = b.connectSettings(args.Connect)
 	default:
 		return nil, ErrUnknownAction.with("未知的修复操作 "+quote(action), "unknown repair action "+quote(action))
 	}

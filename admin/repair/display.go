@@ -23,7 +23,14 @@ func (r *Repairer) changes(s *snapshot) []Change {
 	if s.Member != nil {
 		out = append(out, r.memberChanges(s.Member)...)
 	}
+	perKey := s.Action == ConnectSettings // the editor's preview shows every connect key it changes
 	for _, op := range s.Settings {
+		if perKey && op.Key == "connect" {
+			if c, ok := r.connectChanges(t.Discuz("common_setting"), op.Before, op.After); ok {
+				out = append(out, c...)
+				continue
+			}
+		}
 		out = append(out, Change{Where: t.Discuz("common_setting"), Key: op.Key,
 			Before: showSetting(r.Store, op.Key, op.Before), After: showSetting(r.Store, op.Key, op.After), Secret: secretKeys[op.Key]})
 	}
@@ -45,10 +52,21 @@ func (r *Repairer) changes(s *snapshot) []Change {
 		out = append(out, Change{Where: t.Own("meta"), Key: op.Key, Before: showMeta(op.Key, op.Before), After: showMeta(op.Key, op.After)})
 	}
 	for _, op := range s.Rows {
+		if op.Name == discuz.FieldsConnectRegisterName {
+			out = append(out, Change{Where: t.Discuz("common_syscache") + "[" + op.Name + "]", Key: "fields",
+				Before: showFields(op.Before), After: showFields(op.After)})
+			continue
+		}
 		out = append(out, Change{Where: t.Discuz("common_syscache") + "[" + op.Name + "]", Key: "QQ互联",
 			Before: showMenu(op.Before), After: showMenu(op.After)})
 	}
 	for _, op := range s.Cache {
+		if perKey && op.Key == "connect" {
+			if c, ok := cacheConnectChanges(t.Discuz("common_syscache")+"[setting]", op.Before, op.After); ok {
+				out = append(out, c...)
+				continue
+			}
+		}
 		out = append(out, Change{Where: t.Discuz("common_syscache") + "[setting]", Key: op.Key,
 			Before: showCache(op.Key, op.Before), After: showCache(op.Key, op.After), Secret: secretKeys[op.Key]})
 	}
@@ -201,4 +219,89 @@ func showMenu(v optBytes) string {
 		return fmt.Sprintf("%d entries", len(arr.Entries))
 	}
 	return fmt.Sprintf("(%d bytes)", len(v.Data))
+}
+
+// connectChanges lists the keys of a connect row that differ, one Change
+// each (connect[allow] …); ok is false when a side does not unserialize.
+func (r *Repairer) connectChanges(where string, before, after opt) ([]Change, bool) {
+	parse := func(v opt) (*discuz.Array, bool) {
+		if !v.Exists {
+			return &discuz.Array{}, true
+		}
+		arr, err := r.Store.UnserializeSetting(v.Value)
+		return arr, err == nil
+	}
+	a, ok1 := parse(before)
+	b, ok2 := parse(after)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	return diffConnect(where, a, b), true
+}
+
+func cacheConnectChanges(where string, before, after optBytes) ([]Change, bool) {
+	parse := func(v optBytes) (*discuz.Array, bool) {
+		if !v.Exists {
+			return &discuz.Array{}, true
+		}
+		val, err := discuz.Unserialize(v.Data)
+		if err != nil || val.Kind != discuz.KindArray {
+			return nil, false
+		}
+		if val.Arr == nil {
+			val.Arr = &discuz.Array{}
+		}
+		return val.Arr, true
+	}
+	a, ok1 := parse(before)
+	b, ok2 := parse(after)
+	if !ok1 || !ok2 || len(a.Entries) == 0 || len(b.Entries) == 0 {
+		return nil, false // array() ↔ full: the summary says more
+	}
+	return diffConnect(where, a, b), true
+}
+
+// diffConnect is one Change per key whose serialized value differs (in b's
+// order, then the keys only a has), shown with its PHP type: '1' vs 1.
+func diffConnect(where string, a, b *discuz.Array) []Change {
+	var out []Change
+	show := func(arr *discuz.Array, k string) string {
+		v, ok := arr.Get(k)
+		if !ok {
+			return absent
+		}
+		return showValue(k, v)
+	}
+	for _, e := range b.Entries {
+		k := e.Key.String()
+		if v, ok := a.Get(k); ok && string(discuz.Serialize(v)) == string(discuz.Serialize(e.Val)) {
+			continue
+		}
+		out = append(out, Change{Where: where, Key: "connect[" + k + "]", Before: show(a, k), After: show(b, k)})
+	}
+	for _, e := range a.Entries {
+		if k := e.Key.String(); b.Index(k) < 0 {
+			out = append(out, Change{Where: where, Key: "connect[" + k + "]", Before: show(a, k), After: absent})
+		}
+	}
+	return out
+}
+
+// showFields summarizes a fields_connect_register row: its field ids.
+func showFields(v optBytes) string {
+	if !v.Exists {
+		return absent
+	}
+	arr, err := discuz.UnserializeArray(v.Data)
+	if err != nil {
+		return fmt.Sprintf("(%d bytes)", len(v.Data))
+	}
+	if len(arr.Entries) == 0 {
+		return "array()"
+	}
+	ids := make([]string, len(arr.Entries))
+	for i, e := range arr.Entries {
+		ids[i] = strings.TrimPrefix(e.Key.String(), "field_")
+	}
+	return strings.Join(ids, ", ")
 }

@@ -176,3 +176,54 @@ func TestNewRepairerCache(t *testing.T) {
 		t.Error("memcache not explained")
 	}
 }
+
+// TestRunRepairConnectSettings: connect-settings takes its values as
+// repeated --set KEY=VALUE; a bad value is bad usage (exit 2) and changes
+// nothing; a good one prints every connect key before → after.
+func TestRunRepairConnectSettings(t *testing.T) {
+	a, d := repairTestApp(t)
+	ctx := context.Background()
+	original := cliRow(t, d, "connect")
+	for _, st := range []struct {
+		name string
+		args []string
+		code int
+		out  []string
+	}{
+		{"without --set", []string{"connect-settings", "--yes"}, 2, []string{"needs --set KEY=VALUE", "register_groupid"}},
+		{"--set elsewhere", []string{"clear-app-key", "--set", "allow=1", "--yes"}, 2, []string{"--set is only for connect-settings"}},
+		{"no =", []string{"connect-settings", "--set", "allow", "--yes"}, 2, []string{"KEY=VALUE"}},
+		{"twice", []string{"connect-settings", "--set", "allow=1", "--set=allow=0", "--yes"}, 2, []string{"given twice"}},
+		{"unknown key", []string{"connect-settings", "--set", "like_qq=1", "--yes"}, 2, []string{"unknown setting"}},
+		{"bad group", []string{"connect-settings", "--set", "register_groupid=99", "--yes"}, 2, []string{"usergroup 99 does not exist"}},
+		{"dry run", []string{"connect-settings", "--set", "newbiespan=30", "--set=register_uinlimit=2", "--dry-run"}, 0,
+			[]string{"pre_common_setting  connect[register_uinlimit]: '' → '2'", "connect[newbiespan]: '' → '30'", "dry run"}},
+	} {
+		var out, errb strings.Builder
+		code := runRepair(ctx, a, st.args, strings.NewReader(""), false, &out, &errb)
+		all := out.String() + errb.String()
+		if code != st.code {
+			t.Errorf("%s: exit %d, want %d\n%s", st.name, code, st.code, all)
+		}
+		for _, s := range st.out {
+			if !strings.Contains(all, s) {
+				t.Errorf("%s: output lacks %q:\n%s", st.name, s, all)
+			}
+		}
+		if cliRow(t, d, "connect") != original || cliAudits(t, d) != 0 {
+			t.Fatalf("%s changed something", st.name)
+		}
+	}
+	var out, errb strings.Builder
+	if code := runRepair(ctx, a, []string{"connect-settings", "--set", "register_uinlimit=2", "--yes"}, strings.NewReader(""), false, &out, &errb); code != 0 {
+		t.Fatalf("apply: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	if got, want := cliRow(t, d, "connect"), strings.Replace(original, `s:17:"register_uinlimit";s:0:"";`, `s:17:"register_uinlimit";s:1:"2";`, 1); got != want || cliAudits(t, d) != 1 {
+		t.Errorf("connect = %s, want %s", got, want)
+	}
+	o, _, err := splitRepairArgs([]string{"connect-settings", "--set", "allow=1", "--set=newbiespan="})
+	if err != nil || len(o.set) != 2 || o.set[1] != [2]string{"newbiespan", ""} ||
+		strings.Join(repairArgsOf(o), " ") != "connect-settings --set=allow=1 --set=newbiespan=" {
+		t.Errorf("split --set: %+v %v", o, err)
+	}
+}

@@ -20,12 +20,13 @@ import (
 	"qqconnect/internal/config"
 )
 
-const repairUsage = `usage: qqconnect repair ACTION [--dry-run] [--yes] [--appid ID] [--uid N] [configuration flags]
+const repairUsage = `usage: qqconnect repair ACTION [--dry-run] [--yes] [--appid ID] [--uid N] [--set KEY=VALUE …] [configuration flags]
   ACTION: %s
   --dry-run  show every value before → after and change nothing
   --yes      do not ask for confirmation (required when stdin is not a terminal)
   --appid    the QQ AppID for set-app-key; its AppKey is read from stdin, never from the command line
   --uid      the member (forum uid) of member-unbind, member-blacklist and member-unban
+  --set      one connect setting of connect-settings, e.g. --set allow=1 --set register_groupid=20 (repeat it)
 `
 
 // repairOpts are repair's own command-line arguments.
@@ -34,7 +35,8 @@ type repairOpts struct {
 	dryRun, yes bool
 	appID       string
 	appIDSet    bool
-	uid         int64 // member actions; 0 = not given
+	uid         int64       // member actions; 0 = not given
+	set         [][2]string // connect-settings: key, value in the order given
 }
 
 // splitRepairArgs takes repair's own arguments out of args; the rest are
@@ -79,6 +81,23 @@ func splitRepairArgs(args []string) (repairOpts, []string, error) {
 				return o, nil, fmt.Errorf("--uid must be a member's uid (a positive integer), not %q", value)
 			}
 			o.uid = uid
+		case name == "set":
+			if !hasValue {
+				if i+1 >= len(args) {
+					return o, nil, errors.New("--set needs KEY=VALUE")
+				}
+				i++
+				value = args[i]
+			}
+			k, v, ok := strings.Cut(value, "=")
+			k = strings.TrimSpace(k)
+			if !ok || k == "" {
+				return o, nil, fmt.Errorf("--set needs KEY=VALUE, not %q", value)
+			}
+			if slices.ContainsFunc(o.set, func(kv [2]string) bool { return kv[0] == k }) {
+				return o, nil, fmt.Errorf("--set %s given twice", k)
+			}
+			o.set = append(o.set, [2]string{k, v})
 		case name == "appkey" || name == "app-key":
 			return o, nil, errors.New("the AppKey is read from stdin, never from the command line (it would be visible in the process list and the shell history)")
 		default:
@@ -140,6 +159,9 @@ func repairArgsOf(o repairOpts) []string {
 	if o.uid != 0 {
 		a = append(a, "--uid="+strconv.FormatInt(o.uid, 10))
 	}
+	for _, kv := range o.set {
+		a = append(a, "--set="+kv[0]+"="+kv[1])
+	}
 	return a
 }
 
@@ -178,6 +200,12 @@ func checkRepairOpts(o repairOpts, tty bool, stderr io.Writer) (int, bool) {
 	if o.action != repair.SetAppKey && o.appIDSet {
 		return repairUsageError(stderr, "--appid is only for set-app-key"), false
 	}
+	if info.EditsConnect() && len(o.set) == 0 {
+		return repairUsageError(stderr, o.action+" needs --set KEY=VALUE (one or more; keys: "+connectKeyNames()+")"), false
+	}
+	if !info.EditsConnect() && len(o.set) > 0 {
+		return repairUsageError(stderr, "--set is only for "+repair.ConnectSettings), false
+	}
 	if !o.dryRun && !o.yes && !tty {
 		fmt.Fprintln(stderr, "qqconnect repair: stdin is not a terminal, so nobody can confirm: run with --yes to apply (or --dry-run to look)")
 		return 2, false
@@ -185,7 +213,7 @@ func checkRepairOpts(o repairOpts, tty bool, stderr io.Writer) (int, bool) {
 	return 0, true
 }
 
-// runRepair is `qqconnect repair ACTION [--dry-run] [--yes] [--appid ID] [--uid N]`
+// runRepair is `qqconnect repair ACTION [--dry-run] [--yes] [--appid ID] [--uid N] [--set K=V …]`
 // (CONTRACT §1): it prints every value before → after (secrets masked),
 // asks "确认执行? [y/N]" on a terminal unless --yes, and applies the action.
 // set-app-key reads the AppKey from stdin (first line). Exit status: 0 done
@@ -214,6 +242,12 @@ func runRepair(ctx context.Context, a *app.App, args []string, stdin io.Reader, 
 	}
 	if o.uid != 0 {
 		args2.UID = o.uid
+	}
+	if len(o.set) > 0 {
+		args2.Connect = make(map[string]string, len(o.set))
+		for _, kv := range o.set {
+			args2.Connect[kv[0]] = kv[1]
+		}
 	}
 	info, _ := repair.Action(o.action)
 	r := app.NewRepairer(a)
@@ -257,6 +291,14 @@ func runRepair(ctx context.Context, a *app.App, args []string, stdin io.Reader, 
 		}
 	}
 	return 0
+}
+
+func connectKeyNames() string {
+	var ks []string
+	for _, k := range repair.ConnectKeys() {
+		ks = append(ks, k.Key)
+	}
+	return strings.Join(ks, ", ")
 }
 
 // readAppKey reads the first line of stdin; on a real terminal without echo.
