@@ -161,6 +161,9 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID stri
 	}
 	s.forgetMember(ctx, m.UID)
 	m.ConIsBind = 1
+	if q, err := s.loginSettings(ctx); err == nil {
+		s.offerAvatar(q, m, p.AvatarURL)
+	}
 	s.outcome("bound")
 	return m, p.Referer, nil
 }
@@ -213,6 +216,7 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID, usernam
 	if err != nil {
 		return nil, "", err
 	}
+	s.offerAvatar(q, m, p.AvatarURL)
 	s.outcome("registered")
 	return m, p.Referer, nil
 }

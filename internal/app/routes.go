@@ -58,6 +58,7 @@ func newRouter(app *App) http.Handler {
 	svc.RowCache = liveRows{app.Live}
 	svc.SiteCharset = cfg.Charset
 	svc.Settings = app.QQSettings
+	svc.Avatars = app.Avatars
 	h := &plugin.Handlers{
 		Svc: svc, Render: render, PublicURL: cfg.PublicURL, CookiePath: cfg.CookiePath,
 		Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, HomePath: "/",
