@@ -30,6 +30,7 @@ type UCenterConfig struct {
 	AppID       string // UC_APPID
 	PPP         int    // UC_PPP
 	Standalone  bool   // UC_STANDALONE (X3.5)
+	AvatarPath  string // UC_AVTPATH (X3.5 standalone mode): the avatar directory under the forum, "" = ./data/avatar/
 }
 
 // IsMySQL reports whether Discuz talks to UCenter's tables directly.
@@ -93,6 +94,7 @@ func parseConfigUCenter(file string, src []byte) (*UCenterConfig, error) {
 		Charset:    str("UC_CHARSET"),
 		IP:         str("UC_IP"),
 		AppID:      str("UC_APPID"),
+		AvatarPath: str("UC_AVTPATH"),
 	}
 	c.DBConnect = defs["UC_DBCONNECT"] != nil && defs["UC_DBCONNECT"].truthy()
 	c.Standalone = defs["UC_STANDALONE"] != nil && defs["UC_STANDALONE"].truthy()

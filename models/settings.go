@@ -53,7 +53,14 @@ type QQSettings struct {
 	// Synlogin is Discuz's allowsynlogin as UCenter's applications say it
 	// now (synlogin.go): a QQ login then logs the member into them too.
 	Synlogin bool
+	// AvatarImport is qqconnect's own switch (MetaAvatarImport): import the
+	// QQ avatar of a member who has none. Read only by LoadLoginSettings.
+	AvatarImport bool
 }
+
+// MetaAvatarImport is the qqconnect_meta key of the QQ avatar import
+// switch: "1" on; anything else, or no row, off (the default).
+const MetaAvatarImport = "qq_avatar_import"
 
 // Allow reports connect.allow == 1.
 func (q *QQSettings) Allow() bool { return q.Connect.GetString("allow") == "1" }
@@ -70,16 +77,38 @@ var qqSettingKeys = []string{"connectappid", "connectappkey", "connect", "regcon
 
 // LoadQQSettings reads the QQ login switches and credentials: the settings
 // and the plugin row in one statement, because every login and callback
-// starts here (README "Performance").
+// starts here (README "Performance"). It reads none of qqconnect's own
+// tables, so the doctor can use it where qqconnect never ran.
 func (s *Store) LoadQQSettings(ctx context.Context) (*QQSettings, error) {
+	return s.loadQQSettings(ctx, false)
+}
+
+// LoadLoginSettings is LoadQQSettings with qqconnect's own switches
+// (AvatarImport) in the same statement: the login flow's settings, so a
+// switch costs a login no statement of its own.
+func (s *Store) LoadLoginSettings(ctx context.Context) (*QQSettings, error) {
+	return s.loadQQSettings(ctx, true)
+}
+
+// ownSwitchOn marks the meta row in the settings statement: its
+// "available" is 3 for "1" and 2 otherwise, where the plugin row has 0 or 1
+// (a number, so no string of another charset joins the UNION).
+const ownSwitchOn, ownSwitchOff = "3", "2"
+
+func (s *Store) loadQQSettings(ctx context.Context, own bool) (*QQSettings, error) {
 	q := "SELECT skey, svalue, NULL AS available, NULL AS version FROM " + s.T.Discuz("common_setting") +
 		" WHERE skey IN (" + placeholders(len(qqSettingKeys)) + ") UNION ALL SELECT NULL, NULL, available, version FROM " +
 		s.T.Discuz("common_plugin") + " WHERE identifier = ?"
-	args := make([]any, 0, len(qqSettingKeys)+3)
+	args := make([]any, 0, len(qqSettingKeys)+5)
 	for _, k := range qqSettingKeys {
 		args = append(args, k)
 	}
 	args = append(args, "qqconnect")
+	if own {
+		q += " UNION ALL SELECT NULL, NULL, CASE WHEN v = '1' THEN " + ownSwitchOn + " ELSE " + ownSwitchOff + " END, NULL FROM " +
+			s.T.Own("meta") + " WHERE k = ?"
+		args = append(args, MetaAvatarImport)
+	}
 	union, uargs := s.synloginUnion()
 	q += union
 	args = append(args, uargs...)
@@ -95,6 +124,8 @@ func (s *Store) LoadQQSettings(ctx context.Context) (*QQSettings, error) {
 		case scanSynloginRow(key, value, available, version, &syn):
 		case key.Valid && value.Valid:
 			m[key.String] = value.String
+		case !key.Valid && (available.String == ownSwitchOn || available.String == ownSwitchOff):
+			out.AvatarImport = available.String == ownSwitchOn
 		case available.Valid && !out.PluginInstalled: // the first row, as LIMIT 1 did
 			out.PluginInstalled, out.PluginAvailable = true, available.String == "1"
 			out.PluginVersion = version.String

@@ -162,6 +162,9 @@ func (s *Service) BindExisting(ctx context.Context, pendingToken, browserID stri
 	}
 	s.forgetMember(ctx, m.UID)
 	m.ConIsBind = 1
+	if q, err := s.loginSettings(ctx); err == nil {
+		s.offerAvatar(q, m, p.AvatarURL)
+	}
 	s.outcome("bound")
 	return m, p.Referer, nil
 }
@@ -239,6 +242,7 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID string, 
 	if err != nil {
 		return nil, err
 	}
+	s.offerAvatar(q, m, p.AvatarURL)
 	s.outcome("registered")
 	out := &Registered{Member: m, Referer: p.Referer, AwaitingApproval: verify == 2}
 	if verify == 1 {

@@ -179,10 +179,11 @@ func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID st
 			s.outcome("openid_bound")
 			return nil, ErrOpenIDBound
 		}
-		m, err := s.bindLoggedIn(ctx, u, loggedInUID, conn, openid, ip, id, now)
+		m, err := s.bindLoggedIn(ctx, u, loggedInUID, conn, openid, ip, &id, now)
 		if err != nil {
 			return nil, err
 		}
+		s.offerAvatar(q, m, id.AvatarURL)
 		res.Member, res.Bound = m, true
 		s.outcome("bound")
 		return res, nil
@@ -198,6 +199,7 @@ func (s *Service) finish(ctx context.Context, q *models.QQSettings, browserID st
 		if err := s.Store.RecordLogin(ctx, m.UID, openid, u.cred, ip, id, now); err != nil {
 			return nil, err
 		}
+		s.offerAvatar(q, m, id.AvatarURL)
 		res.Member, res.OpenID = m, openid
 		s.outcome("login")
 		return res, nil
@@ -250,7 +252,8 @@ func expiry(now time.Time, expiresIn int64) int64 {
 }
 
 // bindLoggedIn binds the QQ account to the member who is already logged in.
-func (s *Service) bindLoggedIn(ctx context.Context, u *qqUser, uid int64, conn *models.MemberConnect, openid, ip string, id models.Identity, now time.Time) (*models.Member, error) {
+// id gets the QQ profile (nickname, avatar) as a side effect.
+func (s *Service) bindLoggedIn(ctx context.Context, u *qqUser, uid int64, conn *models.MemberConnect, openid, ip string, id *models.Identity, now time.Time) (*models.Member, error) {
 	release, err := s.claim(ctx, openidKey(openid), uidKey(uid))
 	defer release()
 	if err != nil {
@@ -283,14 +286,14 @@ func (s *Service) bindLoggedIn(ctx context.Context, u *qqUser, uid int64, conn *
 	if m.ConIsBind == 1 && mine != nil && mine.ConOpenID != "" && !strings.EqualFold(mine.ConOpenID, openid) {
 		return nil, ErrAccountBound
 	}
-	s.fillProfile(ctx, u, &id)
+	s.fillProfile(ctx, u, id)
 	id.UID = uid
 	if conn != nil && conn.UID == uid {
 		// Same binding again: refresh it, as Discuz does.
-		return m, s.Store.RecordLogin(ctx, uid, openid, u.cred, ip, id, now)
+		return m, s.Store.RecordLogin(ctx, uid, openid, u.cred, ip, *id, now)
 	}
 	err = s.Store.BindExisting(ctx, models.Binding{UID: uid, OpenID: openid, Token: u.cred.Token, Uin: u.cred.Uin,
-		UinSecret: u.cred.UinSecret, Identity: id, Now: now})
+		UinSecret: u.cred.UinSecret, Identity: *id, Now: now})
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,7 @@ type Service struct {
 	RowCache    rowcache.Invalidator // Discuz's memory-cached member rows; nil when none
 	SiteCharset string               // the site's charset (cached blobs hold its bytes); "" = utf-8
 	Settings    *SettingsCache       // the QQ login settings, kept briefly; nil reads them every time
+	Avatars     *AvatarImporter      // the QQ avatar import (when its switch is on); nil: never
 
 	// The activation mail of regverify=1: the forum's URL with its trailing
 	// slash (Discuz's siteurl), the authkey of its link, the transport.
@@ -168,13 +169,18 @@ var (
 	ErrNotLoggedIn     = refuse("not_logged_in", "请先登录论坛", "Please log in to the forum first.")
 )
 
+// loginSettings are the QQ login settings with qqconnect's own switches,
+// kept briefly when Settings is set.
+func (s *Service) loginSettings(ctx context.Context) (*models.QQSettings, error) {
+	if s.Settings != nil {
+		return s.Settings.Get(ctx)
+	}
+	return s.Store.LoadLoginSettings(ctx)
+}
+
 // CheckEnabled reports why QQ login cannot start, as Discuz's connect.php does.
 func (s *Service) CheckEnabled(ctx context.Context) (*models.QQSettings, error) {
-	load := s.Store.LoadQQSettings
-	if s.Settings != nil {
-		load = s.Settings.Get
-	}
-	q, err := load(ctx)
+	q, err := s.loginSettings(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -51,6 +51,7 @@ const (
 	RepairSwitchOAuth2  = "switch-oauth2"
 	// RepairConnectSettings is the QQ互联 settings editor (connect.allow …).
 	RepairConnectSettings = "connect-settings"
+	RepairAvatarOff       = "avatar-import-off"
 )
 
 // Result is one check's outcome. Detail and Fix are one line each and never
@@ -101,6 +102,8 @@ type Env struct {
 	Protocol      string // QQCONNECT_QQ_PROTOCOL: "auto" (default), "oauth2" or "oauth1"
 	DBDriver      string // QQCONNECT_DB_DRIVER; "" = Store.Dialect (unknown without a Store)
 	UCHost        string // UC_DBHOST when UCenter is on another MySQL server
+	AvatarDir     string // the forum's avatar directory ("" unknown: AvatarNote says why)
+	AvatarNote    string
 	// ConfigRead names the config_global.php read and when ("" = none).
 	ConfigRead string
 	// InstanceProof answers a nonce as this forum's qqconnect does
@@ -195,6 +198,7 @@ var checks = []check{
 	{"retired_hosts", "已停用的腾讯接口", "Retired Tencent hosts", checkRetiredHosts},
 	{"qq_protocol", "QQ登录协议", "QQ login protocol", checkProtocol},
 	{"unionid", "UnionID 权限", "UnionID permission", checkUnionID},
+	{"avatar_import", "QQ头像导入", "QQ avatar import", checkAvatarImport},
 	{"redirect_uri", "回调地址", "OAuth redirect_uri", checkRedirectURI},
 	{"sandbox", "QQ登录沙箱", "QQ login sandbox", checkSandbox},
 	{"trusted_proxies", "反向代理", "Trusted proxies", checkTrustedProxies},

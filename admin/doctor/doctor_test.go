@@ -78,8 +78,8 @@ func TestRunWithoutDatabase(t *testing.T) {
 	if got := ids(rep); !slices.Equal(got, wantIDs) {
 		t.Fatalf("order %v, want %v", got, wantIDs)
 	}
-	if len(wantIDs) != 24 {
-		t.Errorf("%d checks, want 24", len(wantIDs))
+	if len(wantIDs) != 25 {
+		t.Errorf("%d checks, want 25", len(wantIDs))
 	}
 	by := map[string]Result{}
 	for _, c := range rep.Checks {
@@ -90,7 +90,7 @@ func TestRunWithoutDatabase(t *testing.T) {
 	}
 	want{status: Fail, contains: []string{"cannot open the database", "connection refused"}}.check(t, by["database"])
 	for _, id := range []string{"plugin_row", "connect_setting", "regconnect", "app_credentials", "setting_cache",
-		"cloud_status", "guest_group", "site_closed", "bindings"} {
+		"cloud_status", "guest_group", "site_closed", "bindings", "avatar_import"} {
 		want{status: Skip, contains: []string{"database unavailable"}}.check(t, by[id])
 	}
 	want{status: Warn, contains: []string{"version unknown"}}.check(t, by["discuz_version"])

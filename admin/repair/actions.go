@@ -70,6 +70,13 @@ var actions = []ActionInfo{
 		"与 Discuz 后台 QQ互联 设置页相同（X3.2/X3.3 清除站点ID/KEY 后该页无法打开）：修改 connect 设置中的 allow、register_*、newbiespan 和 guest_groupid，开启时 regconnect 置 1，并更新 setting 和 fields_connect_register 缓存。 / " +
 			"Same as Discuz's own QQ互联 settings page (which no longer opens on X3.2/X3.3 once the site ID/key are cleared): changes allow, register_*, newbiespan and guest_groupid in the connect setting, sets regconnect to 1 when QQ is turned on, and updates the setting and fields_connect_register caches.",
 		false, false, false},
+	{AvatarImportOn, "开启QQ头像导入", "Switch the QQ avatar import on",
+		"qqconnect 自己的开关（默认关闭）：QQ注册、绑定或登录的会员没有头像时，把其QQ头像写成 UCenter 的三个头像文件（big/middle/small）并置 avatarstatus=1，与 Discuz 上传头像的结果相同；已有头像的会员不受影响。需要 qqconnect 能写入论坛的头像目录。 / " +
+			"qqconnect's own switch (off by default): a member who registers, binds or logs in with QQ and has no avatar gets the QQ avatar as UCenter's three avatar files (big/middle/small) and avatarstatus=1, as an upload in Discuz leaves them; members with an avatar are untouched. Needs write access to the forum's avatar directory.",
+		false, false, false},
+	{AvatarImportOff, "关闭QQ头像导入", "Switch the QQ avatar import off",
+		"此后不再导入QQ头像；已导入的头像保留（会员可以在 Discuz 中自行更换）。 / No QQ avatar is imported from now on; avatars already imported stay (members can change them in Discuz).",
+		false, false, false},
 	{MemberUnbind, "解除会员的QQ绑定", "Unbind a member's QQ",
 		"与 Discuz 后台会员编辑的“解除绑定”相同：写绑定日志 type=2，conisbind 置 0，删除 pre_common_member_connect 行和 qqconnect 的 identity 行；通过QQ注册的账号（conisregister=1）不能由管理员解绑。 / Same as the 解除绑定 of Discuz's member editor: bind log type 2, conisbind=0, the pre_common_member_connect row and qqconnect's identity row deleted; accounts created through QQ (conisregister=1) cannot be unbound by an admin.",
 		false, true, true},

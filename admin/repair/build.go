@@ -21,6 +21,9 @@ func (r *Repairer) build(ctx context.Context, tx *gorm.DB, action string, args A
 	if isMemberAction(action) {
 		return r.buildMember(ctx, tx, action, args)
 	}
+	if isSwitchAction(action) {
+		return r.buildSwitch(ctx, tx, action)
+	}
 	b := &builder{r: r, ctx: ctx, tx: tx, s: r.Store, w: &work{snap: snapshot{Format: snapshotFormat, Action: action}}}
 	if err := b.load(); err != nil {
 		return nil, err

@@ -100,6 +100,12 @@ func showMeta(key string, v opt) string {
 	if !v.Exists {
 		return absent
 	}
+	if key == models.MetaAvatarImport {
+		if v.Value == "1" {
+			return "'1' (QQ头像导入开启 / avatar import on)"
+		}
+		return "'" + v.Value + "' (QQ头像导入关闭 / avatar import off)"
+	}
 	if key == metaFragments {
 		if f, err := discuz.UnmarshalFragments([]byte(v.Value)); err == nil {
 			return fmt.Sprintf("saved qqconnect fragments: %d hook entries", len(f.Hooks))

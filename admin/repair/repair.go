@@ -78,6 +78,10 @@ type Repairer struct {
 	// DiscuzVersion ("X3.2", …; "" unknown) tells the plans what Discuz's
 	// own admin pages of that version do after a change.
 	DiscuzVersion string
+	// AvatarDir is the forum's avatar directory ("" unknown, AvatarNote
+	// says why): avatar-import-on needs it writable.
+	AvatarDir  string
+	AvatarNote string
 }
 
 const (
@@ -114,6 +118,9 @@ func (r *Repairer) tablesFor(action string) []string {
 	t := r.Store.T
 	if isMemberAction(action) {
 		return r.memberTables()
+	}
+	if isSwitchAction(action) {
+		return []string{t.Own("meta"), t.Own("audit")}
 	}
 	return []string{t.Discuz("common_setting"), t.Discuz("common_syscache"), t.Discuz("common_plugin"),
 		t.Discuz("common_usergroup"), t.Discuz("common_usergroup_field"), t.Own("meta"), t.Own("audit")}

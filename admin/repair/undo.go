@@ -256,6 +256,9 @@ func (r *Repairer) buildUndo(ctx context.Context, tx *gorm.DB, e *models.AuditEn
 		}
 		w.snap.Member = m
 	}
+	if err := r.checkSwitchUndo(w); err != nil {
+		return nil, nil, err
+	}
 	w.plan = &Plan{Action: fmt.Sprintf("%s #%d (%s)", undoAction, e.ID, snap.Action), Changes: r.changes(&w.snap)}
 	if w.snap.Member != nil {
 		w.plan.Target = w.snap.Member.target()

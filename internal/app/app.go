@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"qqconnect/discuz"
 	"qqconnect/internal/config"
 	"qqconnect/migrations"
 	"qqconnect/models"
@@ -35,14 +36,27 @@ type App struct {
 	// QQSettings keeps the QQ login settings for a second (README
 	// "Performance"); this instance's repairs forget them at once.
 	QQSettings *plugin.SettingsCache
+	// Avatars imports QQ avatars while the site's switch is on; nil when
+	// qqconnect does not know the forum's avatar directory.
+	Avatars *plugin.AvatarImporter
 }
 
 // qqSettingsTTL is how long a change to the QQ login settings made outside
 // this instance may take to show.
 const qqSettingsTTL = time.Second
 
-// Close releases the database.
+// avatarDrain is how long Close waits for running avatar imports.
+const avatarDrain = plugin.AvatarTimeout
+
+// Close lets running avatar imports finish, then releases the database.
 func (a *App) Close() {
+	if a.Avatars != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), avatarDrain)
+		if err := a.Avatars.Close(ctx); err != nil {
+			a.Log.Warn("stopping with avatar imports unfinished; their members keep no avatar", "err", err)
+		}
+		cancel()
+	}
 	if err := a.Store.Close(); err != nil {
 		a.Log.Error("close database", "err", err)
 	}
@@ -71,6 +85,7 @@ func OpenWith(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate
 				return nil, fmt.Errorf("create data directory: %w", err)
 			}
 		}
+		standaloneAvatars(cfg)
 	}
 	tables := models.Tables{Pre: cfg.TablePrefix, UC: cfg.UCTablePrefix, UCDB: cfg.UCDatabase}
 	store, err := models.Open(ctx, cfg.DBDriver, cfg.DBDSN, tables, log)
@@ -82,7 +97,7 @@ func OpenWith(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate
 	}
 	store.UCAppID, store.UCMyKey = cfg.UCAppID, cfg.UCMyKey
 	app := &App{Cfg: cfg, Store: store, Log: log, Metrics: NewMetrics(), Live: newLiveConfig(cfg, log),
-		QQSettings: &plugin.SettingsCache{Load: store.LoadQQSettings, TTL: qqSettingsTTL}}
+		QQSettings: &plugin.SettingsCache{Load: store.LoadLoginSettings, TTL: qqSettingsTTL}}
 	fail := func(err error) (*App, error) {
 		_ = store.Close()
 		return nil, err
@@ -121,6 +136,10 @@ func OpenWith(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate
 		if err := standalone(ctx, app); err != nil {
 			return fail(err)
 		}
+	}
+	if cfg.AvatarDir != "" {
+		app.Avatars = &plugin.AvatarImporter{Files: &discuz.AvatarStore{Dir: cfg.AvatarDir}, Store: store,
+			RowCache: liveRows{app.Live}, Log: log}
 	}
 	if cfg.Sandbox {
 		app.Sandbox = sandbox.New(sandbox.Options{
@@ -177,6 +196,20 @@ func standalone(ctx context.Context, app *App) error {
 		return err
 	}
 	return nil
+}
+
+// standaloneAvatars gives the demo forum (no DISCUZ_ROOT) an avatar
+// directory beside its database, data/avatar, so the avatar switch can be
+// tried there too.
+func standaloneAvatars(cfg *config.Config) {
+	if cfg.DiscuzRoot != "" || cfg.AvatarDir != "" || strings.HasPrefix(cfg.DBDSN, "file:") || strings.Contains(cfg.DBDSN, ":memory:") {
+		return
+	}
+	dir := filepath.Join(filepath.Dir(cfg.DBDSN), "avatar")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return // the switch then says the directory is missing
+	}
+	cfg.AvatarDir, cfg.AvatarNote = dir, "演示论坛的头像目录 / the demo forum's avatar directory"
 }
 
 func randomHex(n int) string {

@@ -26,6 +26,8 @@ func DoctorEnv(cfg *config.Config, app *App, dbErr error) *doctor.Env {
 		Protocol:            cfg.QQProtocol,
 		DBDriver:            cfg.DBDriver,
 		UCHost:              cfg.UCHost,
+		AvatarDir:           cfg.AvatarDir,
+		AvatarNote:          cfg.AvatarNote,
 		TrustedProxies:      cfg.TrustedProxy,
 		InstanceProof:       func(nonce string) string { return web.InstanceProof(cfg.Authkey, nonce) },
 		TrustedProxyDefault: cfg.TrustedProxyDefault,

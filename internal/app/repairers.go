@@ -22,5 +22,5 @@ func liveRepairer(app *App) *repair.Repairer {
 
 func repairerWith(app *App, cache repair.CacheInvalidator) *repair.Repairer {
 	return &repair.Repairer{Store: app.Store, Authkey: app.Cfg.Authkey, Cache: cache, Now: time.Now, Log: app.Log, Charset: app.Cfg.Charset,
-		DiscuzVersion: app.Cfg.DiscuzVersion}
+		DiscuzVersion: app.Cfg.DiscuzVersion, AvatarDir: app.Cfg.AvatarDir, AvatarNote: app.Cfg.AvatarNote}
 }

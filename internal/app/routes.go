@@ -61,6 +61,7 @@ func newRouter(app *App) http.Handler {
 	svc.Settings = app.QQSettings
 	// regverify=1's activation mail: Discuz's siteurl, its authkey, the transport.
 	svc.SiteURL, svc.Authkey, svc.Mailer = cfg.PublicURL+"/", cfg.Authkey, &mail.Sender{}
+	svc.Avatars = app.Avatars
 	h := &plugin.Handlers{
 		Svc: svc, Render: render, PublicURL: cfg.PublicURL, CookiePath: cfg.CookiePath,
 		Secure: cfg.HTTPS(), Sandbox: cfg.Sandbox, HomePath: "/",

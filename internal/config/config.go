@@ -71,6 +71,10 @@ type Config struct {
 	MemoryMemcachePort int      // its ['port']
 	MemoryOther        []string // configured backends qqconnect does not clear, in the file's order
 	CacheType          string
+	// AvatarDir is where the forum keeps its avatar files (discuz.AvatarDir):
+	// "" when qqconnect cannot tell, and AvatarNote says why (or how it was found).
+	AvatarDir  string
+	AvatarNote string
 }
 
 // RedirectURI is the one exact OAuth redirect_uri: PUBLIC_URL + CALLBACK_PATH.
@@ -154,6 +158,8 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 		if err := c.readDiscuzRoot(); err != nil {
 			return nil, nil, err
 		}
+	} else {
+		c.AvatarDir, c.AvatarNote = discuz.AvatarDir("", "", nil)
 	}
 	override := func(dst *string, v string) {
 		if v != "" {
@@ -364,6 +370,7 @@ func (c *Config) readDiscuzRoot() error {
 	uc, err := discuz.ReadConfigUCenter(filepath.Join(c.DiscuzRoot, "config", "config_ucenter.php"))
 	switch {
 	case errors.Is(err, iofs.ErrNotExist):
+		uc = nil
 	case err != nil:
 		return &Error{"QQCONNECT_DISCUZ_ROOT", err.Error()}
 	default:
@@ -375,6 +382,7 @@ func (c *Config) readDiscuzRoot() error {
 	if v, _, err := discuz.ReadVersion(c.DiscuzRoot); err == nil {
 		c.DiscuzVersion = v
 	}
+	c.AvatarDir, c.AvatarNote = discuz.AvatarDir(c.DiscuzRoot, c.DiscuzVersion, uc)
 	return nil
 }
 

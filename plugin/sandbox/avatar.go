@@ -1,9 +1,15 @@
 package sandbox
 
 import (
+	"bytes"
 	"fmt"
 	"html"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"net/http"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -27,6 +33,10 @@ func (s *Sandbox) handleAvatar(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		fill, _ = colorHex(defaultColor(id.QQ))
 	}
+	if rasterOnly(r.Header.Get("Accept")) {
+		serveRaster(w, size, fill)
+		return
+	}
 	initial := "?"
 	if c, n := utf8.DecodeRuneInString(id.Nickname); n > 0 && c != utf8.RuneError {
 		initial = string(c)
@@ -39,6 +49,47 @@ func (s *Sandbox) handleAvatar(w http.ResponseWriter, r *http.Request) {
 		`<rect width="100" height="100" rx="14" fill="%s"/>`+
 		`<text x="50" y="50" dy=".35em" text-anchor="middle" font-family="sans-serif" font-size="52" fill="#fff">%s</text></svg>`,
 		size, size, fill, html.EscapeString(initial))
+}
+
+// rasterOnly reports an Accept header that names JPEG or PNG and not SVG
+// (qqconnect's avatar import asks so): QQ's avatar hosts serve JPEG, and
+// the SVG the sandbox gives browsers would not be a picture to such a client.
+func rasterOnly(accept string) bool {
+	a := strings.ToLower(accept)
+	return (strings.Contains(a, "image/jpeg") || strings.Contains(a, "image/png")) && !strings.Contains(a, "image/svg+xml")
+}
+
+// serveRaster answers with a size×size JPEG: the identity's colour with a
+// white disc in the middle (no font to draw the initial with).
+func serveRaster(w http.ResponseWriter, size, fill string) {
+	n, _ := strconv.Atoi(size)
+	var rgb [3]uint8
+	if len(fill) == 7 {
+		for i := range rgb {
+			v, _ := strconv.ParseUint(fill[1+2*i:3+2*i], 16, 8)
+			rgb[i] = uint8(v)
+		}
+	}
+	img := image.NewRGBA(image.Rect(0, 0, n, n))
+	c, r := float64(n)/2, float64(n)/4
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			dx, dy := float64(x)+0.5-c, float64(y)+0.5-c
+			if dx*dx+dy*dy <= r*r {
+				img.Set(x, y, color.White)
+			} else {
+				img.Set(x, y, color.RGBA{rgb[0], rgb[1], rgb[2], 255})
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		http.Error(w, "encode", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, _ = w.Write(buf.Bytes())
 }
 
 // identityByOpenID finds the user behind an openid. The index covers every
