@@ -19,6 +19,9 @@ const (
 	selBindQQButton  = `a.btn.qq[href^="/connect/qq/login"]`
 	selManageBinding = `a[href="/connect/qq/unbind"]`
 	selFlash         = ".flash"
+	selQQGuest       = "#qq-guest"
+	selGuestPrompt   = "#guest-prompt"
+	selGuestRegister = `#guest-prompt a[href="/member.php?mod=connect"]`
 	selLogout        = `form[action="/demo/logout"] button[type=submit]`
 	selPasswordLogin = "details > summary"
 	selLoginUser     = `form[action="/demo/login"] input[name=username]`
@@ -64,6 +67,7 @@ func TestStandalone(t *testing.T) {
 	t.Run("bind_existing_while_logged_in", func(t *testing.T) { testBindWhileLoggedIn(t, srv, b) })
 	t.Run("bind_with_password_on_bind_page", func(t *testing.T) { testBindOnBindPage(t, srv, b) })
 	t.Run("phone_layout", func(t *testing.T) { testPhoneLayout(t, srv, b) })
+	t.Run("qq_guest_prompts", func(t *testing.T) { testQQGuest(t, srv, b) })
 
 	t.Logf("end-to-end scenarios took %s", time.Since(start).Round(time.Millisecond))
 }
@@ -281,4 +285,37 @@ func testPhoneLayout(t *testing.T, srv *server, b *browser) {
 	wantMember(p, username)
 	noSideScroll("forum index (logged in)")
 	p.screenshot("index-phone")
+}
+
+// Scenario 5: a QQ user who leaves the bind page is the forum's QQ游客
+// (Discuz's con_auth_hash): the forum shows the QQ nickname with Discuz's
+// 完善账号信息 / 绑定已有账号 prompts, and 完善账号信息 leads back to the
+// register form, which still works.
+func testQQGuest(t *testing.T, srv *server, b *browser) {
+	p := b.newTab(t)
+	p.open(srv.URL + "/")
+	wantGuest(p)
+
+	onSandbox(p, p.clickNav(selQQLogin), false)
+	const nick = "E2E游客"
+	onBindPage(p, authorizeNew(p, "20005", nick), http.StatusOK, nick)
+
+	p.open(srv.URL + "/")
+	p.wantText(selCurrentUser, "QQ游客")
+	p.wantText(selQQGuest, nick)
+	p.wantText(selGuestPrompt, "完善账号信息")
+	p.wantText(selGuestPrompt, "绑定已有账号")
+
+	onBindPage(p, p.clickNav(selGuestRegister), http.StatusOK, nick)
+	if got := p.location().Query().Get("tab"); got != "register" {
+		p.errorf("完善账号信息 led to %s, want the register tab", p.location())
+	}
+	const username = "e2eguest"
+	p.fill(selRegUser, username)
+	p.fill(selRegEmail, "e2eguest@example.com")
+	p.wantPage(p.clickNav(selRegSubmit), http.StatusOK, "/")
+	wantMember(p, username)
+	if p.present(selGuestPrompt) {
+		p.fatalf("a registered member still sees the QQ游客 prompts")
+	}
 }
