@@ -255,15 +255,22 @@ func ConnectInviteRequired(regstatus int64, regconnect, registerInvite bool, inv
 	if regstatus != 2 {
 		return false
 	}
-	if inviteIPWhite == "" {
-		return true
+	return !IPListed(inviteIPWhite, ip)
+}
+
+// IPListed is Discuz's test of an IP against a white list setting
+// (inviteipwhite, ipverifywhite): a line the address starts with, as
+// preg_match("/^(".preg_quote(trim($line)).")/") finds it. An empty line
+// (a trailing newline) matches every address, in Discuz too; an empty
+// list matches none.
+func IPListed(list, ip string) bool {
+	if list == "" {
+		return false
 	}
-	// preg_match("/^(".preg_quote(trim($line)).")/"): an empty line (a
-	// trailing newline) matches every address, in Discuz too.
-	for _, line := range strings.Split(inviteIPWhite, "\n") {
+	for _, line := range strings.Split(list, "\n") {
 		if strings.HasPrefix(ip, PHPTrim(line)) {
-			return false
+			return true
 		}
 	}
-	return true
+	return false
 }

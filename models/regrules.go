@@ -20,6 +20,7 @@ type RegRuleSettings struct {
 	RegFloodCtrl   string // registrations per IP per 24 hours
 	IPRegCtrl      string // "\n"-separated IP prefixes with their own window…
 	IPRegCtrlTime  string // …of this many hours
+	IPVerifyWhite  string // "\n"-separated IP prefixes that skip regverify (ipctrl cache)
 	RegMailDomain  string // 0 none, 1 whitelist, 2 blacklist of MailDomainList
 	MailDomainList string // CRLF-separated domains
 
@@ -44,7 +45,7 @@ func (r *RegRuleSettings) Flood() discuz.RegFlood { return discuz.RegFloodFor(r.
 // LoadRegRuleSettings reads every setting the registration rules need.
 func (s *Store) LoadRegRuleSettings(ctx context.Context) (*RegRuleSettings, error) {
 	m, err := s.Settings(ctx, "bbclosed", "regctrl", "regfloodctrl", "ipregctrl", "ipregctrltime",
-		"regmaildomain", "maildomainlist")
+		"regmaildomain", "maildomainlist", "ipverifywhite")
 	if err != nil {
 		return nil, fmt.Errorf("registration rules: %w", err)
 	}
@@ -54,7 +55,7 @@ func (s *Store) LoadRegRuleSettings(ctx context.Context) (*RegRuleSettings, erro
 	}
 	return &RegRuleSettings{
 		BBClosed: m["bbclosed"], RegCtrl: m["regctrl"], RegFloodCtrl: m["regfloodctrl"],
-		IPRegCtrl: m["ipregctrl"], IPRegCtrlTime: m["ipregctrltime"],
+		IPRegCtrl: m["ipregctrl"], IPRegCtrlTime: m["ipregctrltime"], IPVerifyWhite: m["ipverifywhite"],
 		RegMailDomain: m["regmaildomain"], MailDomainList: m["maildomainlist"],
 		UCDoubleE: uc["doublee"], UCAccessEmail: uc["accessemail"], UCCensorEmail: uc["censoremail"],
 		EmailMaxLen: s.EmailMaxLen(),

@@ -227,7 +227,7 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID string, 
 	}
 	var uid int64
 	now := s.now() // Discuz's $_G['timestamp']: regdate, and the activation link's time
-	verify := regVerify(q)
+	verify := regVerify(q, rs, ip)
 	keys := []string{openidKey(p.OpenID), "username:" + strings.ToLower(username), "email:" + email}
 	err = s.withPending(ctx, p, keys, func() error {
 		var err error
@@ -254,8 +254,13 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID string, 
 // regVerify is the regverify a QQ registration gets: the site's, unless
 // connect.register_regverify exempts QQ registrations (member_connect.php
 // zeroes it when the value is truthy).
-func regVerify(q *models.QQSettings) int {
+func regVerify(q *models.QQSettings, rs *models.RegRuleSettings, ip string) int {
 	if q.RegVerify <= 0 || discuz.PHPTruthy(q.Connect.GetString("register_regverify")) {
+		return 0
+	}
+	// register_ctl: a client on ipverifywhite needs no verification.
+	// (areaverifywhite needs Discuz's IP location data: not applied.)
+	if discuz.IPListed(rs.IPVerifyWhite, ip) {
 		return 0
 	}
 	return q.RegVerify

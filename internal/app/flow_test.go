@@ -214,6 +214,13 @@ func TestRegisterAwaitingApproval(t *testing.T) {
 			if n := s.count("SELECT count(*) FROM pre_common_member WHERE uid = ? AND groupid = 8", uid); n != 0 {
 				t.Error("an exempt QQ registration is in group 8")
 			}
+			// Not exempt, but the client is on ipverifywhite (register_ctl): no verification.
+			regverify("1", "0")
+			s.DB.Exec(t, "UPDATE pre_common_setting SET svalue = ? WHERE skey = 'ipverifywhite'", "10.9.\n127.0.0.")
+			uid = register("48004", "white_qq")
+			if n := s.count("SELECT count(*) FROM pre_common_member_validate WHERE uid = ?", uid) + s.count("SELECT count(*) FROM pre_common_member WHERE uid = ? AND groupid = 8", uid); uid == 0 || n != 0 {
+				t.Errorf("a registration from an ipverifywhite address awaits approval (uid %d, %d)", uid, n)
+			}
 		})
 	}
 }
