@@ -369,7 +369,11 @@ func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models
 		if verify == 1 {
 			n.AuthStr = discuz.ActivationAuthStr(now.Unix(), email)
 		}
-	} else if q.RegisterGroupID > 0 {
+	}
+	// member_connect_register.php sets connect.register_groupid after
+	// insert_user, over group 8 too (the validate row and the activation
+	// mail stay).
+	if q.RegisterGroupID > 0 {
 		n.GroupID = q.RegisterGroupID
 	}
 	s.applyInitCredits(q, &n)

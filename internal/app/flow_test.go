@@ -214,6 +214,15 @@ func TestRegisterAwaitingApproval(t *testing.T) {
 			if n := s.count("SELECT count(*) FROM pre_common_member WHERE uid = ? AND groupid = 8", uid); n != 0 {
 				t.Error("an exempt QQ registration is in group 8")
 			}
+			// Not exempt, with connect.register_groupid set: that group, the validate row still written.
+			regverify("1", "0")
+			s.setConnect("register_groupid", "10")
+			uid = register("48005", "group_qq")
+			if n := s.count("SELECT count(*) FROM pre_common_member m JOIN pre_common_member_validate v ON v.uid = m.uid WHERE m.uid = ? AND m.groupid = 10", uid); n != 1 {
+				t.Errorf("register_groupid with regverify=2: %d rows in group 10 with a validate row, want 1", n)
+			}
+			s.setConnect("register_groupid", "0")
+			regverify("0", "1")
 			// Not exempt, but the client is on ipverifywhite (register_ctl): no verification.
 			regverify("1", "0")
 			s.DB.Exec(t, "UPDATE pre_common_setting SET svalue = ? WHERE skey = 'ipverifywhite'", "10.9.\n127.0.0.")
