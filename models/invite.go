@@ -1,0 +1,388 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"qqconnect/discuz"
+)
+
+// Registration with an invite code, as Discuz's register_ctl::on_register
+// does it (class_member.php): getinvite() finds the invite, and after the
+// member rows the invite row is marked used (updatestat 'invite'), the
+// inviter and the new member get inviteconfig's credits and become friends
+// (friend_make), and the inviter is told (notification_add invite_friend).
+
+// ErrInviteTaken: the invite row was used by a parallel registration
+// between the check and the write.
+var ErrInviteTaken = errors.New("invite code already used")
+
+// Invite is what getinvite() returns.
+type Invite struct {
+	ID       int64  // the pre_common_invite row; 0 for a member's personal link
+	UID      int64  // the inviter; 0 when the row has none (an administrator's code)
+	Username string // the inviter's username ("" when the member is gone, as in Discuz)
+	AppID    int64  // X3.4: the application an invite was for
+}
+
+// InviteConfig is the part of pre_common_setting inviteconfig a
+// registration reads.
+type InviteConfig struct {
+	IPWhite          string // inviteipwhite
+	GroupID          int64  // invitegroupid: the invited member's usergroup (0 = the usual)
+	RewardCredit     int    // inviterewardcredit: which extcredits (1..8; 0 none)
+	AddCredit        int64  // inviteaddcredit: for the new member
+	InvitedAddCredit int64  // invitedaddcredit: for the inviter
+}
+
+// ParseInviteConfig reads the serialized inviteconfig; an unreadable or
+// empty one is all zero, as dunserialize gives Discuz.
+func (s *Store) ParseInviteConfig(raw string) InviteConfig {
+	var c InviteConfig
+	if raw == "" {
+		return c
+	}
+	arr, err := s.UnserializeSetting(raw)
+	if err != nil {
+		return c
+	}
+	c.IPWhite = arr.GetString("inviteipwhite")
+	c.GroupID = discuz.PHPIntval(arr.GetString("invitegroupid"))
+	c.RewardCredit = int(discuz.PHPIntval(arr.GetString("inviterewardcredit")))
+	if discuz.PHPTruthy(arr.GetString("inviteaddcredit")) {
+		c.AddCredit = discuz.PHPIntval(arr.GetString("inviteaddcredit"))
+	}
+	if discuz.PHPTruthy(arr.GetString("invitedaddcredit")) {
+		c.InvitedAddCredit = discuz.PHPIntval(arr.GetString("invitedaddcredit"))
+	}
+	return c
+}
+
+// inviteTables are the tables an invited registration reads and writes.
+func (s *Store) inviteTables() []string {
+	return []string{s.T.Discuz("common_invite"), s.T.Discuz("home_friend"), s.T.Discuz("home_friendlog")}
+}
+
+// FindInvite is getinvite(): a typed code (trimmed) is looked up by code;
+// else a two-part invite_auth cookie names the row by id; either must pass
+// discuz.InviteUsable. A three-part cookie is a member's personal link:
+// its key must be that member's (helper_invite::generate_key on X3.5,
+// space_key on X3.4) and the member's usergroup must allow inviting for
+// free (allowinvite, inviteprice 0). nil when there is no valid invite.
+func (s *Store) FindInvite(ctx context.Context, code string, cookie discuz.InviteAuth, now time.Time) (*Invite, error) {
+	tInvite := s.T.Discuz("common_invite")
+	if !s.Schema.HasTable(tInvite) {
+		return nil, nil
+	}
+	db := s.DB.WithContext(ctx)
+	code = discuz.PHPTrim(code)
+	var inv *Invite
+	switch {
+	case cookie.Parts == 2 || code != "":
+		q := db.Table(tInvite)
+		if code != "" {
+			q = q.Where("code = ?", code)
+		} else {
+			q, code = q.Where("id = ?", cookie.ID), cookie.Code
+		}
+		var rows []struct {
+			ID, UID, Fuid, Endtime, AppID int64
+			Code                          string
+		}
+		cols := "id, uid, code, fuid, endtime"
+		if s.Schema.Has(tInvite, "appid") {
+			cols += ", appid AS app_id"
+		}
+		if err := q.Select(cols).Limit(1).Find(&rows).Error; err != nil {
+			return nil, fmt.Errorf("read the invite: %w", err)
+		}
+		if len(rows) == 0 || !discuz.InviteUsable(rows[0].Code, code, rows[0].Fuid, rows[0].Endtime, now.Unix()) {
+			return nil, nil
+		}
+		inv = &Invite{ID: rows[0].ID, UID: rows[0].UID, AppID: rows[0].AppID}
+	case cookie.Parts == 3:
+		var err error
+		if inv, err = s.personalInvite(ctx, cookie); err != nil || inv == nil {
+			return nil, err
+		}
+	default:
+		return nil, nil
+	}
+	if inv.UID > 0 {
+		var names []string
+		if err := db.Table(s.T.Discuz("common_member")).Where("uid = ?", inv.UID).Limit(1).Pluck("username", &names).Error; err != nil {
+			return nil, fmt.Errorf("read the inviter uid %d: %w", inv.UID, err)
+		}
+		if len(names) > 0 {
+			inv.Username = names[0]
+		}
+	}
+	return inv, nil
+}
+
+// personalInvite checks a member's personal invite link (getinvite's
+// three-part cookie).
+func (s *Store) personalInvite(ctx context.Context, c discuz.InviteAuth) (*Invite, error) {
+	db := s.DB.WithContext(ctx)
+	var m []struct {
+		Password string
+		GroupID  int64 `gorm:"column:groupid"`
+	}
+	if err := db.Table(s.T.Discuz("common_member")).Select("password, groupid").Where("uid = ?", c.ID).Limit(1).Find(&m).Error; err != nil {
+		return nil, fmt.Errorf("read the inviter uid %d: %w", c.ID, err)
+	}
+	var key string
+	inv := &Invite{UID: c.ID}
+	if s.UCenterBcrypt() { // X3.5
+		if len(m) == 0 {
+			return nil, nil
+		}
+		key = discuz.PersonalInviteKeyX35(m[0].Password, c.ID)
+	} else {
+		set, err := s.Settings(ctx, "siteuniqueid")
+		if err != nil {
+			return nil, err
+		}
+		key = discuz.PersonalInviteKeyX34(set["siteuniqueid"], c.ID, c.AppID)
+		inv.AppID = c.AppID
+	}
+	if c.Code != key || len(m) == 0 {
+		return nil, nil
+	}
+	var g []struct {
+		AllowInvite int     `gorm:"column:allowinvite"`
+		InvitePrice float64 `gorm:"column:inviteprice"`
+	}
+	if err := db.Table(s.T.Discuz("common_usergroup")).Select("allowinvite, inviteprice").Where("groupid = ?", m[0].GroupID).Limit(1).Find(&g).Error; err != nil {
+		return nil, fmt.Errorf("read usergroup %d: %w", m[0].GroupID, err)
+	}
+	if len(g) == 0 || g[0].AllowInvite == 0 || g[0].InvitePrice > 0 {
+		return nil, nil
+	}
+	return inv, nil
+}
+
+// claimInvite marks the invite row used by the new member, as on_register
+// does (fuid, fusername, regdateline, status 2) — only while it is still
+// unused, so two registrations cannot share one code.
+func (s *Store) claimInvite(w *writer, inv *Invite, uid int64, username string, now int64) error {
+	t := s.T.Discuz("common_invite")
+	var status []int64
+	if err := w.tx.Table(t).Where("id = ?", inv.ID).Limit(1).Pluck("status", &status).Error; err != nil {
+		return fmt.Errorf("read invite %d: %w", inv.ID, err)
+	}
+	res := w.tx.Exec("UPDATE "+t+" SET fuid = ?, fusername = ?, regdateline = ?, status = 2 WHERE id = ? AND fuid = 0",
+		uid, s.Fit(t, "fusername", username), now, inv.ID)
+	if res.Error != nil {
+		return fmt.Errorf("use invite %d: %w", inv.ID, res.Error)
+	}
+	if res.RowsAffected == 0 || len(status) == 0 {
+		return ErrInviteTaken
+	}
+	old := status[0]
+	w.onUndo(func(db *gorm.DB) error {
+		return db.Exec("UPDATE "+t+" SET fuid = 0, fusername = '', regdateline = 0, status = ? WHERE id = ? AND fuid = ?", old, inv.ID, uid).Error
+	})
+	return nil
+}
+
+// inviteAftermath is what on_register does for an invite after the
+// member rows: updatestat('invite') for a used row; for an invite with an
+// inviter, the inviter's credits (updatemembercount; the new member's are
+// in its count row already), friend_make and the invite_friend notice; on
+// X3.4 updatestat('appinvite') for an application's invite.
+func (s *Store) inviteAftermath(w *writer, n *NewMember, uid int64, now time.Time) error {
+	inv, a := n.Invite, n.Aftermath
+	if inv.ID > 0 && a != nil {
+		if err := s.updateStat(w, a, now, "invite"); err != nil {
+			return err
+		}
+	}
+	if inv.UID == 0 {
+		return nil
+	}
+	if c := n.InviteConfig; c.InvitedAddCredit != 0 && c.RewardCredit >= 1 && c.RewardCredit <= 8 {
+		t, col := s.T.Discuz("common_member_count"), "extcredits"+strconv.Itoa(c.RewardCredit)
+		add := c.InvitedAddCredit
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("UPDATE "+t+" SET "+col+" = "+col+" - ? WHERE uid = ?", add, inv.UID).Error
+		}, "UPDATE "+t+" SET "+col+" = "+col+" + ? WHERE uid = ?", add, inv.UID); err != nil {
+			return fmt.Errorf("credit the inviter uid %d: %w", inv.UID, err)
+		}
+	}
+	if err := s.makeFriends(w, a, inv, uid, n.Username, now); err != nil {
+		return err
+	}
+	if a != nil {
+		if err := s.notifyInviter(w, inv.UID, uid, n.Username, now); err != nil {
+			return err
+		}
+		if inv.AppID != 0 && s.Schema.Has(s.T.Discuz("common_stat"), "appinvite") {
+			return s.updateStat(w, a, now, "appinvite")
+		}
+	}
+	return nil
+}
+
+// makeFriends is friend_make(inviter) by the new member (function_friend.php):
+// the two pre_home_friend rows (REPLACE), addfriendlog (uid the larger,
+// fuid the smaller, 'add'), updatestat('friend'), then friend_cache for
+// the inviter and the new member.
+func (s *Store) makeFriends(w *writer, a *RegAftermath, inv *Invite, uid int64, username string, now time.Time) error {
+	tf, tl := s.T.Discuz("home_friend"), s.T.Discuz("home_friendlog")
+	if !s.Schema.HasTable(tf) {
+		return nil
+	}
+	ts := now.Unix()
+	for _, r := range [][3]any{{inv.UID, uid, username}, {uid, inv.UID, inv.Username}} {
+		from, to := r[0], r[1]
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("DELETE FROM "+tf+" WHERE uid = ? AND fuid = ?", from, to).Error
+		}, "REPLACE INTO "+tf+" (uid, fuid, fusername, dateline) VALUES (?, ?, ?, ?)", from, to, s.Fit(tf, "fusername", r[2].(string)), ts); err != nil {
+			return fmt.Errorf("make friends %d and %d: %w", inv.UID, uid, err)
+		}
+	}
+	if s.Schema.HasTable(tl) {
+		hi, lo := max(uid, inv.UID), min(uid, inv.UID)
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("DELETE FROM "+tl+" WHERE uid = ? AND fuid = ?", hi, lo).Error
+		}, "REPLACE INTO "+tl+" (uid, fuid, dateline, action) VALUES (?, ?, ?, 'add')", hi, lo, ts); err != nil {
+			return fmt.Errorf("log the friendship of %d and %d: %w", inv.UID, uid, err)
+		}
+	}
+	if a != nil {
+		if err := s.updateStat(w, a, now, "friend"); err != nil {
+			return err
+		}
+	}
+	for _, u := range []int64{inv.UID, uid} {
+		if err := s.friendCache(w, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// friendCacheMax is where friend_cache stops listing friends in feedfriend.
+const friendCacheMax = 200
+
+// friendCache is friend_cache(): feedfriend = the friends' uids by num
+// DESC, dateline DESC, leaving out the groups the member filters
+// (privacy filter_gid), at most about 200; friends = their count (past
+// the limit, all rows).
+func (s *Store) friendCache(w *writer, uid int64) error {
+	tf, th, tc := s.T.Discuz("home_friend"), s.T.Discuz("common_member_field_home"), s.T.Discuz("common_member_count")
+	var home []struct{ Privacy, Feedfriend string }
+	if err := w.tx.Table(th).Select("privacy, feedfriend").Where("uid = ?", uid).Limit(1).Find(&home).Error; err != nil {
+		return fmt.Errorf("read the home fields of uid %d: %w", uid, err)
+	}
+	var oldFriends []int64
+	if err := w.tx.Table(tc).Where("uid = ?", uid).Limit(1).Pluck("friends", &oldFriends).Error; err != nil {
+		return fmt.Errorf("read the friend count of uid %d: %w", uid, err)
+	}
+	filter := map[string]bool{}
+	if len(home) > 0 && home[0].Privacy != "" {
+		if p, err := discuz.UnserializeText(home[0].Privacy, ""); err == nil {
+			if f, ok := p.Get("filter_gid"); ok && f.Arr != nil {
+				for _, e := range f.Arr.Entries {
+					filter[e.Val.String()] = true
+				}
+			}
+		}
+	}
+	var rows []struct {
+		Fuid int64
+		Gid  int64
+	}
+	if err := w.tx.Table(tf).Select("fuid, gid").Where("uid = ?", uid).Order("num DESC, dateline DESC").Find(&rows).Error; err != nil {
+		return fmt.Errorf("read the friends of uid %d: %w", uid, err)
+	}
+	var feed []byte
+	count, listed := 0, 0
+	for _, r := range rows {
+		if r.Fuid == uid {
+			continue
+		}
+		if listed > friendCacheMax {
+			count = len(rows)
+			break
+		} else if len(filter) == 0 || !filter[strconv.FormatInt(r.Gid, 10)] {
+			if listed > 0 {
+				feed = append(feed, ',')
+			}
+			feed = strconv.AppendInt(feed, r.Fuid, 10)
+			listed++
+		}
+		count++
+	}
+	if len(home) > 0 {
+		old := home[0].Feedfriend
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("UPDATE "+th+" SET feedfriend = ? WHERE uid = ?", old, uid).Error
+		}, "UPDATE "+th+" SET feedfriend = ? WHERE uid = ?", string(feed), uid); err != nil {
+			return fmt.Errorf("write the feed friends of uid %d: %w", uid, err)
+		}
+	}
+	if len(oldFriends) > 0 {
+		old := oldFriends[0]
+		if err := w.exec(func(db *gorm.DB) error {
+			return db.Exec("UPDATE "+tc+" SET friends = ? WHERE uid = ?", old, uid).Error
+		}, "UPDATE "+tc+" SET friends = ? WHERE uid = ?", count, uid); err != nil {
+			return fmt.Errorf("write the friend count of uid %d: %w", uid, err)
+		}
+	}
+	return nil
+}
+
+// notifyInviter is notification_add(inviter, 'friend', 'invite_friend',
+// …, system): unless the inviter is gone or filters friend notices
+// (privacy filter_note friend|0 or friend|<new uid>), a new notice of
+// category 2 (friend is "interactive"), from the system, newprompt + 1
+// and the newprompt count {friend}. The mail notification_add may send
+// is not: qqconnect sends no mail.
+func (s *Store) notifyInviter(w *writer, inviter, uid int64, username string, now time.Time) error {
+	tn, tm, tp, th := s.T.Discuz("home_notification"), s.T.Discuz("common_member"), s.T.Discuz("common_member_newprompt"), s.T.Discuz("common_member_field_home")
+	if !s.Schema.HasTable(tn) || !s.Schema.HasTable(tp) {
+		return nil
+	}
+	var exists int64
+	if err := w.tx.Table(tm).Where("uid = ?", inviter).Count(&exists).Error; err != nil {
+		return fmt.Errorf("read the inviter uid %d: %w", inviter, err)
+	} else if exists == 0 {
+		return nil
+	}
+	var privacy []string
+	if err := w.tx.Table(th).Where("uid = ?", inviter).Limit(1).Pluck("privacy", &privacy).Error; err != nil {
+		return fmt.Errorf("read the privacy of uid %d: %w", inviter, err)
+	}
+	if len(privacy) > 0 && privacy[0] != "" {
+		if p, err := discuz.UnserializeText(privacy[0], ""); err == nil {
+			if f, ok := p.Get("filter_note"); ok && f.Arr != nil {
+				_, all := f.Arr.Get("friend|0")
+				_, one := f.Arr.Get("friend|" + strconv.FormatInt(uid, 10))
+				if all || one {
+					return nil
+				}
+			}
+		}
+	}
+	note := s.Fit(tn, "note", discuz.InviteFriendNote(uid, username))
+	ts := now.Unix()
+	if err := w.exec(func(db *gorm.DB) error {
+		return db.Exec("DELETE FROM "+tn+" WHERE uid = ? AND type = 'friend' AND from_idtype = '' AND dateline = ? AND note = ?", inviter, ts, note).Error
+	}, "INSERT INTO "+tn+" (uid, type, new, authorid, author, note, dateline, from_id, from_idtype, from_num, category) VALUES (?, 'friend', 1, 0, '', ?, ?, 0, '', 1, 2)",
+		inviter, note, ts); err != nil {
+		return fmt.Errorf("notify the inviter uid %d: %w", inviter, err)
+	}
+	if err := w.exec(func(db *gorm.DB) error {
+		return db.Exec("UPDATE "+tm+" SET newprompt = newprompt - 1 WHERE uid = ? AND newprompt > 0", inviter).Error
+	}, "UPDATE "+tm+" SET newprompt = newprompt + 1 WHERE uid = ?", inviter); err != nil {
+		return fmt.Errorf("count the invite notice of uid %d: %w", inviter, err)
+	}
+	return s.bumpNewprompt(w, tp, inviter, "friend")
+}
