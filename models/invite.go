@@ -38,6 +38,13 @@ type InviteConfig struct {
 	RewardCredit     int    // inviterewardcredit: which extcredits (1..8; 0 none)
 	AddCredit        int64  // inviteaddcredit: for the new member
 	InvitedAddCredit int64  // invitedaddcredit: for the inviter
+	// AddCreditOn, InvitedAddCreditOn: the setting is PHP-truthy, so
+	// Discuz calls updatemembercount, and checkusergroup, even when its
+	// number is 0.
+	AddCreditOn, InvitedAddCreditOn bool
+	// CreditsFormula: the site's creditsformula, which checkusergroup
+	// recomputes the totals with.
+	CreditsFormula string
 }
 
 // ParseInviteConfig reads the serialized inviteconfig; an unreadable or
@@ -54,10 +61,10 @@ func (s *Store) ParseInviteConfig(raw string) InviteConfig {
 	c.IPWhite = arr.GetString("inviteipwhite")
 	c.GroupID = discuz.PHPIntval(arr.GetString("invitegroupid"))
 	c.RewardCredit = int(discuz.PHPIntval(arr.GetString("inviterewardcredit")))
-	if discuz.PHPTruthy(arr.GetString("inviteaddcredit")) {
+	if c.AddCreditOn = discuz.PHPTruthy(arr.GetString("inviteaddcredit")); c.AddCreditOn {
 		c.AddCredit = discuz.PHPIntval(arr.GetString("inviteaddcredit"))
 	}
-	if discuz.PHPTruthy(arr.GetString("invitedaddcredit")) {
+	if c.InvitedAddCreditOn = discuz.PHPTruthy(arr.GetString("invitedaddcredit")); c.InvitedAddCreditOn {
 		c.InvitedAddCredit = discuz.PHPIntval(arr.GetString("invitedaddcredit"))
 	}
 	return c
@@ -206,13 +213,26 @@ func (s *Store) inviteAftermath(w *writer, n *NewMember, uid int64, now time.Tim
 	if inv.UID == 0 {
 		return nil
 	}
-	if c := n.InviteConfig; c.InvitedAddCredit != 0 && c.RewardCredit >= 1 && c.RewardCredit <= 8 {
-		t, col := s.T.Discuz("common_member_count"), "extcredits"+strconv.Itoa(c.RewardCredit)
-		add := c.InvitedAddCredit
-		if err := w.exec(func(db *gorm.DB) error {
-			return db.Exec("UPDATE "+t+" SET "+col+" = "+col+" - ? WHERE uid = ?", add, inv.UID).Error
-		}, "UPDATE "+t+" SET "+col+" = "+col+" + ? WHERE uid = ?", add, inv.UID); err != nil {
-			return fmt.Errorf("credit the inviter uid %d: %w", inv.UID, err)
+	c := n.InviteConfig
+	formula := discuz.ParseCreditsFormula(c.CreditsFormula)
+	if c.AddCreditOn {
+		// the credits went in with the count row (see Register)
+		if err := s.checkUserGroup(w, formula, uid, uid, true, now); err != nil {
+			return err
+		}
+	}
+	if c.InvitedAddCreditOn {
+		if c.InvitedAddCredit != 0 && c.RewardCredit >= 1 && c.RewardCredit <= 8 {
+			t, col := s.T.Discuz("common_member_count"), "extcredits"+strconv.Itoa(c.RewardCredit)
+			add := c.InvitedAddCredit
+			if err := w.exec(func(db *gorm.DB) error {
+				return db.Exec("UPDATE "+t+" SET "+col+" = "+col+" - ? WHERE uid = ?", add, inv.UID).Error
+			}, "UPDATE "+t+" SET "+col+" = "+col+" + ? WHERE uid = ?", add, inv.UID); err != nil {
+				return fmt.Errorf("credit the inviter uid %d: %w", inv.UID, err)
+			}
+		}
+		if err := s.checkUserGroup(w, formula, inv.UID, uid, false, now); err != nil {
+			return err
 		}
 	}
 	if err := s.makeFriends(w, a, inv, uid, n.Username, now); err != nil {

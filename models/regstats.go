@@ -383,13 +383,8 @@ func (s *Store) welcome(w *writer, a *RegAftermath, uid int64, username string, 
 	}, "UPDATE "+tm+" SET newprompt = newprompt + 1 WHERE uid = ?", uid); err != nil {
 		return fmt.Errorf("count the welcome notice of uid %d: %w", uid, err)
 	}
-	data := string(discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: &discuz.Array{Entries: []discuz.Entry{{Key: discuz.Str("system"), Val: discuz.Int(1)}}}}))
-	if err := w.exec(func(db *gorm.DB) error {
-		return db.Exec("DELETE FROM "+tp+" WHERE uid = ?", uid).Error
-	}, "INSERT INTO "+tp+" (uid, data) VALUES (?, ?)", uid, data); err != nil {
-		return fmt.Errorf("write the newprompt of uid %d: %w", uid, err)
-	}
-	return nil
+	// checkusergroup may have given the new member a notice already
+	return s.bumpNewprompt(w, tp, uid, "system")
 }
 
 // UserStatsCacheName is the syscache row (and memory key) of build_cache_userstats.

@@ -68,7 +68,7 @@ type RegisterInput struct {
 
 // LoadRegisterForm reads the register form's rules for a client at ip.
 func (s *Service) LoadRegisterForm(ctx context.Context, q *models.QQSettings, ip string) (*RegisterForm, error) {
-	m, err := s.Store.Settings(ctx, "regstatus", "inviteconfig", "bbrules", "bbrulesforce", "bbrulestxt")
+	m, err := s.Store.Settings(ctx, "regstatus", "inviteconfig", "creditsformula", "bbrules", "bbrulesforce", "bbrulestxt")
 	if err != nil {
 		return nil, fmt.Errorf("register form: %w", err)
 	}
@@ -81,6 +81,7 @@ func (s *Service) LoadRegisterForm(ctx context.Context, q *models.QQSettings, ip
 		f.RulesForce = discuz.PHPTruthy(m["bbrulesforce"])
 	}
 	f.InviteConfig = s.Store.ParseInviteConfig(m["inviteconfig"])
+	f.InviteConfig.CreditsFormula = m["creditsformula"]
 	switch {
 	case discuz.ConnectInviteRequired(discuz.PHPIntval(m["regstatus"]), q.RegConnect,
 		discuz.PHPTruthy(q.Connect.GetString("register_invite")), f.InviteConfig.IPWhite, ip):

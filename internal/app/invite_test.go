@@ -44,7 +44,13 @@ func testRegisterInvite(t *testing.T, s *testSite, username string) {
 	set("regstatus", "2")
 	set("updatestat", "1")
 	set("initcredits", "0,0,1,0,0,0,0,0,0")
-	set("inviteconfig", `a:4:{s:13:"invitegroupid";s:2:"11";s:18:"inviterewardcredit";s:1:"2";s:15:"inviteaddcredit";s:1:"3";s:16:"invitedaddcredit";s:1:"5";}`)
+	// creditsformula as installed: posts+digestposts*5+extcredits1*2+extcredits2+extcredits3;
+	// group 10 holds 0..50 credits, 11 (invitegroupid) 50..200.
+	set("creditsformula", "posts+digestposts*5+extcredits1*2+extcredits2+extcredits3")
+	inviteConfig := func(add, invited string) {
+		set("inviteconfig", `a:4:{s:13:"invitegroupid";s:2:"11";s:18:"inviterewardcredit";s:1:"2";s:15:"inviteaddcredit";s:`+itoa(int64(len(add)))+`:"`+add+`";s:16:"invitedaddcredit";s:`+itoa(int64(len(invited)))+`:"`+invited+`";}`)
+	}
+	inviteConfig("50", "5")
 	s.settingsChanged()
 	s.DB.Exec(t, "DELETE FROM pre_common_stat")
 
@@ -112,8 +118,22 @@ func testRegisterInvite(t *testing.T, s *testSite, username string) {
 		t.Errorf("a refused invite wrote rows:\n%s\n%s", before, after)
 	}
 
+	// The code used by another registration between the check and the
+	// write (a trigger takes it when UCenter's row goes in): refused as
+	// used, the whole registration undone.
+	s.DB.Exec(t, "CREATE TRIGGER invite_race AFTER INSERT ON "+s.uc("members")+" FOR EACH ROW UPDATE pre_common_invite SET fuid = 999 WHERE id = 1")
+	resp, body, uid := try(s.browser(), "inv_race", url.Values{"invitecode": {"GOODCODE01"}})
+	s.DB.Exec(t, "DROP TRIGGER invite_race")
+	s.DB.Exec(t, "UPDATE pre_common_invite SET fuid = 0 WHERE id = 1")
+	if resp.StatusCode != http.StatusUnprocessableEntity || uid != 0 || !strings.Contains(body, "邀请链接已被使用") {
+		t.Errorf("invite taken meanwhile: %d uid %d: %s", resp.StatusCode, uid, alertOf(body))
+	}
+	if after := fingerprint(); after != before {
+		t.Errorf("a registration whose invite was taken left rows:\n%s\n%s", before, after)
+	}
+
 	// A valid code.
-	resp, body, uid := try(s.browser(), username, url.Values{"invitecode": {" GOODCODE01 "}})
+	resp, body, uid = try(s.browser(), username, url.Values{"invitecode": {" GOODCODE01 "}})
 	if resp.StatusCode != http.StatusSeeOther || uid == 0 {
 		t.Fatalf("valid code: %d uid %d: %s", resp.StatusCode, uid, alertOf(body))
 	}
@@ -136,16 +156,23 @@ func testRegisterInvite(t *testing.T, s *testSite, username string) {
 	if r, i, f := stat(); r != 1 || i != 1 || f != 1 {
 		t.Errorf("stat: register %d invite %d friend %d, want 1 1 1", r, i, f)
 	}
-	var groupid int
-	var ext2 int64
-	s.DB.SQL.QueryRow("SELECT groupid FROM pre_common_member WHERE uid = ?", uid).Scan(&groupid)
-	s.DB.SQL.QueryRow("SELECT extcredits2 FROM pre_common_member_count WHERE uid = ?", uid).Scan(&ext2)
-	if groupid != 11 || ext2 != 1+3 {
-		t.Errorf("new member: group %d extcredits2 %d, want invitegroupid 11 and 1+3", groupid, ext2)
+	// checkusergroup: 1+50 credits keep the new member in invitegroupid
+	// 11; the inviter's 7+5 keep it in 10; both totals recomputed.
+	member := func(uid int64) (groupid, credits, ext2 int64) {
+		t.Helper()
+		if err := s.DB.SQL.QueryRow("SELECT m.groupid, m.credits, c.extcredits2 FROM pre_common_member m JOIN pre_common_member_count c USING (uid) WHERE uid = ?", uid).Scan(&groupid, &credits, &ext2); err != nil {
+			t.Fatal(err)
+		}
+		return
 	}
-	s.DB.SQL.QueryRow("SELECT extcredits2 FROM pre_common_member_count WHERE uid = ?", inviter).Scan(&ext2)
-	if ext2 != 7+5 {
-		t.Errorf("inviter extcredits2 %d, want 7+5", ext2)
+	if g, cr, e := member(uid); g != 11 || cr != 51 || e != 51 {
+		t.Errorf("new member: group %d credits %d extcredits2 %d, want 11 51 51", g, cr, e)
+	}
+	if g, cr, e := member(inviter); g != 10 || cr != 12 || e != 12 {
+		t.Errorf("inviter: group %d credits %d extcredits2 %d, want 10 12 12", g, cr, e)
+	}
+	if n := s.count("SELECT COUNT(*) FROM pre_home_notification WHERE from_idtype = 'changeusergroup'"); n != 0 {
+		t.Errorf("%d usergroup notices, want none", n)
 	}
 	checkFriends(t, s, inviter, "inviter", uid, username, now)
 	var note, author, fromType string
@@ -167,7 +194,10 @@ func testRegisterInvite(t *testing.T, s *testSite, username string) {
 	}
 
 	// Discuz's invite link: the invite_auth cookie "id,code", used with the
-	// field left empty, then dropped.
+	// field left empty, then dropped. Now 1+3 credits move the new member
+	// out of invitegroupid 11 into 10, and the inviter's 12+40 into 11,
+	// each told with user_usergroup.
+	inviteConfig("3", "40")
 	cookieName := discuz.CookieName(s.Pre, "/", "", "invite_auth")
 	u, _ := url.Parse(s.URL)
 	b := s.browser()
@@ -184,6 +214,29 @@ func testRegisterInvite(t *testing.T, s *testSite, username string) {
 	}
 	if b.jarCookie(cookieName) != "" {
 		t.Error("invite_auth is not dropped after the registration")
+	}
+	if g, cr, _ := member(uid2); g != 10 || cr != 4 {
+		t.Errorf("linked member: group %d credits %d, want 10 4", g, cr)
+	}
+	if g, cr, _ := member(inviter); g != 11 || cr != 52 {
+		t.Errorf("inviter: group %d credits %d, want 11 52", g, cr)
+	}
+	for _, u := range []struct {
+		uid   int64
+		title string
+	}{{uid2, "新手上路"}, {inviter, "注册会员"}} {
+		var note string
+		var category, authorID int
+		if err := s.DB.SQL.QueryRow("SELECT note, category, authorid FROM pre_home_notification WHERE uid = ? AND type = 'system' AND from_idtype = 'changeusergroup' AND from_id = 0 AND new = 1", u.uid).Scan(&note, &category, &authorID); err != nil {
+			t.Errorf("usergroup notice of uid %d: %v", u.uid, err)
+		} else if want := discuz.UserUsergroupNote(u.title); note != want || category != 3 || authorID != 0 {
+			t.Errorf("usergroup notice of uid %d: %q category %d, want %q", u.uid, note, category, want)
+		}
+	}
+	var prompt string
+	s.DB.SQL.QueryRow("SELECT data FROM pre_common_member_newprompt WHERE uid = ?", inviter).Scan(&prompt)
+	if prompt != `a:2:{s:6:"friend";i:2;s:6:"system";i:1;}` {
+		t.Errorf("inviter newprompt data %q", prompt)
 	}
 	if s.count("SELECT friends FROM pre_common_member_count WHERE uid = ?", inviter) != 2 {
 		t.Error("the inviter's friend count is not 2")
@@ -219,13 +272,13 @@ func testRegisterInvite(t *testing.T, s *testSite, username string) {
 		key = discuz.PersonalInviteKeyX35(pw, inviter)
 	}
 	personal := url.QueryEscape(itoa(inviter) + "," + key + ",0")
-	s.DB.Exec(t, "UPDATE pre_common_usergroup SET allowinvite = 0 WHERE groupid = 10")
+	s.DB.Exec(t, "UPDATE pre_common_usergroup SET allowinvite = 0 WHERE groupid IN (10, 11)")
 	b = s.browser()
 	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: cookieName, Value: personal, Path: "/"}})
 	if resp, body, uid4 := try(b, "inv_pers_no", url.Values{}); resp.StatusCode != http.StatusUnprocessableEntity || uid4 != 0 {
 		t.Errorf("personal link of a group that may not invite: %d: %s", resp.StatusCode, alertOf(body))
 	}
-	s.DB.Exec(t, "UPDATE pre_common_usergroup SET allowinvite = 1, inviteprice = 0 WHERE groupid = 10")
+	s.DB.Exec(t, "UPDATE pre_common_usergroup SET allowinvite = 1, inviteprice = 0 WHERE groupid IN (10, 11)")
 	_, inv0, _ := stat()
 	b = s.browser()
 	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: cookieName, Value: personal, Path: "/"}})
