@@ -45,6 +45,11 @@ type InviteConfig struct {
 	// CreditsFormula: the site's creditsformula, which checkusergroup
 	// recomputes the totals with.
 	CreditsFormula string
+	// FeedStatus, SitePrivacy: the site's feedstatus (动态 on) and its
+	// default privacy, which a member without a privacy[feed] of its own
+	// gets (space_merge).
+	FeedStatus  bool
+	SitePrivacy string
 }
 
 // ParseInviteConfig reads the serialized inviteconfig; an unreadable or
@@ -72,7 +77,7 @@ func (s *Store) ParseInviteConfig(raw string) InviteConfig {
 
 // inviteTables are the tables an invited registration reads and writes.
 func (s *Store) inviteTables() []string {
-	return []string{s.T.Discuz("common_invite"), s.T.Discuz("home_friend"), s.T.Discuz("home_friendlog")}
+	return []string{s.T.Discuz("common_invite"), s.T.Discuz("home_friend"), s.T.Discuz("home_friendlog"), s.T.Discuz("home_feed")}
 }
 
 // FindInvite is getinvite(): a typed code (trimmed) is looked up by code;
@@ -242,6 +247,9 @@ func (s *Store) inviteAftermath(w *writer, n *NewMember, uid int64, now time.Tim
 		if err := s.notifyInviter(w, inv.UID, uid, n.Username, now); err != nil {
 			return err
 		}
+		if err := s.inviteFeed(w, &n.InviteConfig, inv, uid, n.Username, now); err != nil {
+			return err
+		}
 		if inv.AppID != 0 && s.Schema.Has(s.T.Discuz("common_stat"), "appinvite") {
 			return s.updateStat(w, a, now, "appinvite")
 		}
@@ -405,4 +413,66 @@ func (s *Store) notifyInviter(w *writer, inviter, uid int64, username string, no
 		return fmt.Errorf("count the invite notice of uid %d: %w", inviter, err)
 	}
 	return s.bumpNewprompt(w, tp, inviter, "friend")
+}
+
+// FeedInviteTemplate is lang_feed's feed_invite.
+const FeedInviteTemplate = "{actor} 发起邀请，和 {username} 成为了好友"
+
+// inviteFeed is on_register's feed_add('friend', 'feed_invite', …) in the
+// inviter's name, written only when the inviter's privacy asks for invite
+// feeds — its own privacy[feed], or the site's default privacy when it
+// has none (space_merge) — and the site has 动态 on (feed_add's
+// check_module('feed'), feedstatus).
+func (s *Store) inviteFeed(w *writer, c *InviteConfig, inv *Invite, uid int64, username string, now time.Time) error {
+	t, th := s.T.Discuz("home_feed"), s.T.Discuz("common_member_field_home")
+	if !c.FeedStatus || !s.Schema.HasTable(t) {
+		return nil
+	}
+	var privacy []string
+	if err := w.tx.Table(th).Where("uid = ?", inv.UID).Limit(1).Pluck("privacy", &privacy).Error; err != nil {
+		return fmt.Errorf("read the privacy of uid %d: %w", inv.UID, err)
+	}
+	if len(privacy) == 0 {
+		return nil // no field_home row: space_merge makes an empty one and reads no privacy
+	}
+	feed, ok := discuz.Value{}, false
+	if privacy[0] != "" {
+		if p, err := discuz.UnserializeText(privacy[0], ""); err == nil {
+			feed, ok = p.Get("feed")
+			ok = ok && feed.Kind != discuz.KindNull
+		}
+	}
+	if !ok && c.SitePrivacy != "" {
+		if p, err := discuz.UnserializeText(c.SitePrivacy, ""); err == nil {
+			feed, _ = p.Get("feed")
+		}
+	}
+	if feed.Arr == nil {
+		return nil
+	}
+	if v, _ := feed.Arr.Get("invite"); !v.Truthy() {
+		return nil
+	}
+	link := fmt.Sprintf(`<a href="home.php?mod=space&uid=%d">%s</a>`, uid, username)
+	if cs := s.textCharset(t, "title_data"); cs != "" {
+		var err error
+		if link, err = discuz.ToCharset(link, cs); err != nil {
+			return fmt.Errorf("invite feed of uid %d: %w", inv.UID, err)
+		}
+	}
+	data := &discuz.Array{}
+	data.Set("username", discuz.Str(link))
+	titleData, err := discuz.SerializeText(data, s.textCharset(t, "title_data"))
+	if err != nil {
+		return fmt.Errorf("invite feed of uid %d: %w", inv.UID, err)
+	}
+	row := map[string]any{"appid": 0, "icon": "friend", "uid": inv.UID, "username": inv.Username, "dateline": now.Unix(), "friend": 0,
+		"hash_template": "", "hash_data": "", "title_template": FeedInviteTemplate, "title_data": titleData,
+		"body_template": "", "body_data": "a:0:{}", "body_general": "", "image_1": "", "image_1_link": "", "image_2": "",
+		"image_2_link": "", "image_3": "", "image_3_link": "", "image_4": "", "image_4_link": "", "target_ids": "",
+		"id": 0, "idtype": "", "hot": 0}
+	ts := now.Unix()
+	return w.insert(s, t, row, func(db *gorm.DB) error {
+		return db.Exec("DELETE FROM "+t+" WHERE uid = ? AND icon = 'friend' AND dateline = ? AND title_data = ?", inv.UID, ts, titleData).Error
+	})
 }

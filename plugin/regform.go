@@ -68,7 +68,7 @@ type RegisterInput struct {
 
 // LoadRegisterForm reads the register form's rules for a client at ip.
 func (s *Service) LoadRegisterForm(ctx context.Context, q *models.QQSettings, ip string) (*RegisterForm, error) {
-	m, err := s.Store.Settings(ctx, "regstatus", "inviteconfig", "creditsformula", "bbrules", "bbrulesforce", "bbrulestxt")
+	m, err := s.Store.Settings(ctx, "regstatus", "inviteconfig", "creditsformula", "feedstatus", "privacy", "bbrules", "bbrulesforce", "bbrulestxt")
 	if err != nil {
 		return nil, fmt.Errorf("register form: %w", err)
 	}
@@ -82,6 +82,7 @@ func (s *Service) LoadRegisterForm(ctx context.Context, q *models.QQSettings, ip
 	}
 	f.InviteConfig = s.Store.ParseInviteConfig(m["inviteconfig"])
 	f.InviteConfig.CreditsFormula = m["creditsformula"]
+	f.InviteConfig.FeedStatus, f.InviteConfig.SitePrivacy = discuz.PHPTruthy(m["feedstatus"]), m["privacy"]
 	switch {
 	case discuz.ConnectInviteRequired(discuz.PHPIntval(m["regstatus"]), q.RegConnect,
 		discuz.PHPTruthy(q.Connect.GetString("register_invite")), f.InviteConfig.IPWhite, ip):

@@ -280,6 +280,12 @@ func testRegisterInvite(t *testing.T, s *testSite, username string) {
 	}
 	s.DB.Exec(t, "UPDATE pre_common_usergroup SET allowinvite = 1, inviteprice = 0 WHERE groupid IN (10, 11)")
 	_, inv0, _ := stat()
+	// The feed: only with 动态 on and the inviter's privacy asking for it.
+	if n := s.count("SELECT COUNT(*) FROM pre_home_feed"); n != 0 {
+		t.Errorf("%d feeds without feedstatus", n)
+	}
+	set("feedstatus", "1")
+	s.DB.Exec(t, "UPDATE pre_common_member_field_home SET privacy = ? WHERE uid = ?", `a:1:{s:4:"feed";a:1:{s:6:"invite";i:1;}}`, inviter)
 	b = s.browser()
 	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: cookieName, Value: personal, Path: "/"}})
 	resp, body, uid5 := try(b, "inv_pers", url.Values{})
@@ -291,6 +297,29 @@ func testRegisterInvite(t *testing.T, s *testSite, username string) {
 	}
 	if s.count("SELECT COUNT(*) FROM pre_home_friend WHERE uid = ? AND fuid = ?", inviter, uid5) != 1 {
 		t.Error("personal link: no friendship")
+	}
+	var icon, fname, title, titleData, bodyData string
+	var fuidFeed int64
+	if err := s.DB.SQL.QueryRow("SELECT uid, username, icon, title_template, title_data, body_data FROM pre_home_feed").Scan(&fuidFeed, &fname, &icon, &title, &titleData, &bodyData); err != nil {
+		t.Fatalf("invite feed: %v", err)
+	}
+	link := `<a href="home.php?mod=space&uid=` + itoa(uid5) + `">inv_pers</a>`
+	if fuidFeed != inviter || fname != "inviter" || icon != "friend" || title != "{actor} 发起邀请，和 {username} 成为了好友" ||
+		titleData != `a:1:{s:8:"username";s:`+itoa(int64(len(link)))+`:"`+link+`";}` || bodyData != "a:0:{}" {
+		t.Errorf("invite feed: %d %q %q %q %q %q", fuidFeed, fname, icon, title, titleData, bodyData)
+	}
+
+	// regstatus 3: open, the code optional; a wrong one is no invite.
+	set("regstatus", "3")
+	resp, body, uid6 := try(s.browser(), "inv_open", url.Values{"invitecode": {"NOSUCHCODE"}})
+	if resp.StatusCode != http.StatusSeeOther || uid6 == 0 {
+		t.Fatalf("regstatus 3: %d: %s", resp.StatusCode, alertOf(body))
+	}
+	if !strings.Contains(body, `name="invitecode"`) || strings.Contains(body, `id="invite-only"`) {
+		t.Error("regstatus 3: the form should offer an optional 邀请码")
+	}
+	if g, _, _ := member(uid6); g == 11 || s.count("SELECT COUNT(*) FROM pre_home_friend WHERE fuid = ?", uid6) != 0 {
+		t.Errorf("regstatus 3 without a valid code got the invite's group %d or friends", g)
 	}
 }
 

@@ -585,6 +585,40 @@ CREATE TABLE pre_forum_post (
   KEY displayorder (tid,invisible,dateline),
   KEY `first` (tid,`first`)
 ) TYPE=MyISAM;
+DROP TABLE IF EXISTS pre_home_feed;
+CREATE TABLE pre_home_feed (
+  feedid int(10) unsigned NOT NULL AUTO_INCREMENT,
+  appid smallint(6) unsigned NOT NULL DEFAULT '0',
+  icon varchar(30) NOT NULL DEFAULT '',
+  uid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  username varchar(15) NOT NULL DEFAULT '',
+  dateline int(10) unsigned NOT NULL DEFAULT '0',
+  friend tinyint(1) NOT NULL DEFAULT '0',
+  hash_template varchar(32) NOT NULL DEFAULT '',
+  hash_data varchar(32) NOT NULL DEFAULT '',
+  title_template text NOT NULL,
+  title_data text NOT NULL,
+  body_template text NOT NULL,
+  body_data text NOT NULL,
+  body_general text NOT NULL,
+  image_1 varchar(255) NOT NULL DEFAULT '',
+  image_1_link varchar(255) NOT NULL DEFAULT '',
+  image_2 varchar(255) NOT NULL DEFAULT '',
+  image_2_link varchar(255) NOT NULL DEFAULT '',
+  image_3 varchar(255) NOT NULL DEFAULT '',
+  image_3_link varchar(255) NOT NULL DEFAULT '',
+  image_4 varchar(255) NOT NULL DEFAULT '',
+  image_4_link varchar(255) NOT NULL DEFAULT '',
+  target_ids text NOT NULL,
+  id mediumint(8) unsigned NOT NULL DEFAULT '0',
+  idtype varchar(15) NOT NULL DEFAULT '',
+  hot mediumint(8) unsigned NOT NULL DEFAULT '0',
+  PRIMARY KEY (feedid),
+  KEY uid (uid,dateline),
+  KEY dateline (dateline),
+  KEY hot (hot),
+  KEY id (id,idtype)
+) TYPE=MyISAM;
 DROP TABLE IF EXISTS pre_home_friend;
 CREATE TABLE pre_home_friend (
   uid mediumint(8) unsigned NOT NULL DEFAULT '0',
