@@ -287,6 +287,10 @@ type NewMember struct {
 	// token (discuz.ActivationAuthStr), written with the row instead of by
 	// emailcheck_send()'s UPDATE right after.
 	AuthStr string
+	// Invite: the valid invite the member registers with (FindInvite);
+	// nil = none. InviteConfig: the site's inviteconfig (its credits).
+	Invite       *Invite
+	InviteConfig InviteConfig
 }
 
 // Register creates the UCenter account, the six pre_common_member* rows with
@@ -318,6 +322,14 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 	if n.Validate {
 		tables = append(tables, tValidate)
 	}
+	if n.Invite != nil {
+		tables = append(tables, s.inviteTables()...)
+		// updatemembercount for the new member, right after insert_user:
+		// the same as starting with the credits.
+		if c := n.InviteConfig; n.Invite.UID > 0 && c.AddCredit != 0 && c.RewardCredit >= 1 && c.RewardCredit <= 8 {
+			n.ExtCredits[c.RewardCredit] += c.AddCredit
+		}
+	}
 	openid := strings.ToUpper(n.Binding.OpenID)
 	guest, err := Maybe(s.GuestByOpenID(ctx, openid))
 	if err != nil {
@@ -341,6 +353,13 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 		w.onUndoUC(del(tUC))
 		if err := w.insertUC(s, tUCF, map[string]any{"uid": uid, "blacklist": ""}, del(tUCF)); err != nil {
 			return err
+		}
+		// The invite row first of the forum's (Discuz marks it after the
+		// member rows): a code taken meanwhile stops the unit before them.
+		if n.Invite != nil && n.Invite.ID > 0 {
+			if err := s.claimInvite(w, n.Invite, uid, n.Username, now); err != nil {
+				return err
+			}
 		}
 		rows := map[string]map[string]any{
 			"common_member": {"uid": uid, "username": n.Username, "password": n.MemberPassword, "email": n.Email,
@@ -402,6 +421,13 @@ func (s *Store) Register(ctx context.Context, n NewMember) (int64, error) {
 			if err := s.countRegistration(w, a, n.Binding.Now); err != nil {
 				return err
 			}
+		}
+		if n.Invite != nil {
+			if err := s.inviteAftermath(w, &n, uid, n.Binding.Now); err != nil {
+				return err
+			}
+		}
+		if a := n.Aftermath; a != nil {
 			if err := s.welcome(w, a, uid, n.Username, n.Binding.Now); err != nil {
 				return err
 			}

@@ -322,14 +322,22 @@ func (s *Store) regAftermathTables() []string {
 		s.T.Discuz("common_mailcron"), s.T.Discuz("common_mailqueue")}
 }
 
-// countRegistration is updatestat('register'): the day's row (in the site's
-// time zone) gets register+1, created when missing; a new day clears the
-// per-user markers of earlier days, as Discuz does.
+// countRegistration is updatestat('register').
 func (s *Store) countRegistration(w *writer, a *RegAftermath, now time.Time) error {
+	return s.updateStat(w, a, now, "register")
+}
+
+// updateStat is updatestat(column) without a per-user marker
+// (table_common_stat::updatestat): the day's row (in the site's time zone)
+// gets column+1, created when missing; a new day clears the per-user
+// markers of earlier days, as Discuz does. column is one of the code's
+// own names, never input.
+func (s *Store) updateStat(w *writer, a *RegAftermath, now time.Time, column string) error {
 	t := s.T.Discuz("common_stat")
-	if !a.UpdateStat || !s.Schema.HasTable(t) {
+	if !a.UpdateStat || !s.Schema.HasTable(t) || !s.Schema.Has(t, column) {
 		return nil
 	}
+	c := "`" + column + "`"
 	day, _ := strconv.Atoi(a.siteTime(now).Format("20060102"))
 	var n int64
 	if err := w.tx.Table(t).Where("daytime = ?", day).Count(&n).Error; err != nil {
@@ -337,13 +345,13 @@ func (s *Store) countRegistration(w *writer, a *RegAftermath, now time.Time) err
 	}
 	if n > 0 {
 		return w.exec(func(db *gorm.DB) error {
-			return db.Exec("UPDATE "+t+" SET register = register - 1 WHERE daytime = ? AND register > 0", day).Error
-		}, "UPDATE "+t+" SET register = register + 1 WHERE daytime = ?", day)
+			return db.Exec("UPDATE "+t+" SET "+c+" = "+c+" - 1 WHERE daytime = ? AND "+c+" > 0", day).Error
+		}, "UPDATE "+t+" SET "+c+" = "+c+" + 1 WHERE daytime = ?", day)
 	}
 	if err := w.exec(func(db *gorm.DB) error {
-		return db.Exec("DELETE FROM "+t+" WHERE daytime = ? AND register = 1", day).Error
-	}, "INSERT INTO "+t+" (daytime, register) VALUES (?, 1) ON DUPLICATE KEY UPDATE register = register + 1", day); err != nil {
-		return fmt.Errorf("count the registration in %s: %w", t, err)
+		return db.Exec("DELETE FROM "+t+" WHERE daytime = ? AND "+c+" = 1", day).Error
+	}, "INSERT INTO "+t+" (daytime, "+c+") VALUES (?, 1) ON DUPLICATE KEY UPDATE "+c+" = "+c+" + 1", day); err != nil {
+		return fmt.Errorf("count %s in %s: %w", column, t, err)
 	}
 	if su := s.T.Discuz("common_statuser"); s.Schema.HasTable(su) {
 		// earlier days' markers, which Discuz drops here too; nothing to undo
@@ -375,13 +383,8 @@ func (s *Store) welcome(w *writer, a *RegAftermath, uid int64, username string, 
 	}, "UPDATE "+tm+" SET newprompt = newprompt + 1 WHERE uid = ?", uid); err != nil {
 		return fmt.Errorf("count the welcome notice of uid %d: %w", uid, err)
 	}
-	data := string(discuz.Serialize(discuz.Value{Kind: discuz.KindArray, Arr: &discuz.Array{Entries: []discuz.Entry{{Key: discuz.Str("system"), Val: discuz.Int(1)}}}}))
-	if err := w.exec(func(db *gorm.DB) error {
-		return db.Exec("DELETE FROM "+tp+" WHERE uid = ?", uid).Error
-	}, "INSERT INTO "+tp+" (uid, data) VALUES (?, ?)", uid, data); err != nil {
-		return fmt.Errorf("write the newprompt of uid %d: %w", uid, err)
-	}
-	return nil
+	// checkusergroup may have given the new member a notice already
+	return s.bumpNewprompt(w, tp, uid, "system")
 }
 
 // UserStatsCacheName is the syscache row (and memory key) of build_cache_userstats.

@@ -288,6 +288,7 @@ func CheckCompat(ctx context.Context, s *Store) error {
 		s.T.Discuz("common_member_validate"), s.T.Discuz("common_member_profile_setting"),
 		s.T.Discuz("common_member_verify_info"), s.T.Discuz("common_member_verify"), s.T.UCenter("applications"))
 	names = append(names, s.regAftermathTables()...)
+	names = append(names, s.inviteTables()...)
 	schema, err := s.inspect(ctx, names)
 	if err != nil {
 		return fmt.Errorf("compatibility check: %w", err)

@@ -207,6 +207,10 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID string, 
 	if err != nil {
 		return nil, err
 	}
+	invite, err := s.findInvite(ctx, form, in)
+	if err != nil {
+		return nil, err
+	}
 	if err := form.check(in); err != nil {
 		return nil, err
 	}
@@ -231,7 +235,8 @@ func (s *Service) Register(ctx context.Context, pendingToken, browserID string, 
 	keys := []string{openidKey(p.OpenID), "username:" + strings.ToLower(username), "email:" + email}
 	err = s.withPending(ctx, p, keys, func() error {
 		var err error
-		uid, err = s.register(ctx, q, rs, p, newAccount{username: username, email: email, profile: profile, verify: toVerify}, ip, port, verify, now)
+		uid, err = s.register(ctx, q, rs, p, newAccount{username: username, email: email, profile: profile, verify: toVerify,
+			invite: invite, inviteConfig: form.InviteConfig}, ip, port, verify, now)
 		return err
 	})
 	if err != nil {
@@ -296,6 +301,8 @@ type newAccount struct {
 	username, email string
 	profile         map[string]string
 	verify          []models.FieldValue // profile fields the site verifies first
+	invite          *models.Invite      // getinvite(); nil = none
+	inviteConfig    models.InviteConfig
 }
 
 func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models.RegRuleSettings, p *models.Pending, a newAccount, ip string, port, verify int, now time.Time) (int64, error) {
@@ -370,6 +377,11 @@ func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models
 			n.AuthStr = discuz.ActivationAuthStr(now.Unix(), email)
 		}
 	}
+	// register_ctl: an invited member gets invitegroupid, over group 8 too.
+	if a.invite != nil && a.inviteConfig.GroupID > 0 {
+		n.GroupID = a.inviteConfig.GroupID
+	}
+	n.Invite, n.InviteConfig = a.invite, a.inviteConfig
 	// member_connect_register.php sets connect.register_groupid after
 	// insert_user, over group 8 too (the validate row and the activation
 	// mail stay).
@@ -381,6 +393,9 @@ func (s *Service) register(ctx context.Context, q *models.QQSettings, rs *models
 		Identity: models.Identity{AppID: p.AppID, OpenID: p.OpenID, UnionID: p.UnionID, Nickname: p.Nickname,
 			AvatarURL: p.AvatarURL, CreatedAt: now.Unix(), UpdatedAt: now.Unix()}}
 	uid, err := s.Store.Register(ctx, n)
+	if errors.Is(err, models.ErrInviteTaken) {
+		return 0, ErrInviteUsed
+	}
 	if models.IsDuplicate(err) {
 		// UCenter's unique username, taken under another spelling its collation equates.
 		return 0, ErrUsernameTaken

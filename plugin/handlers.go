@@ -201,9 +201,19 @@ type bindForm struct {
 	LoginField  string   // the one chosen, kept on re-render
 	Questions   []string // 安全提问 1..7
 	// The register form's terms, invite rule and profile fields.
-	Reg    *RegisterForm
-	Fields []FormField
-	Values url.Values // the register form as submitted, to refill it
+	Reg        *RegisterForm
+	Fields     []FormField
+	Values     url.Values // the register form as submitted, to refill it
+	InviteCode string     // the typed invite code, kept on re-render
+}
+
+// inviteAuthCookie is the cookie Discuz's invite links set (home_invite.php).
+const inviteAuthCookie = "invite_auth"
+
+// inviteAuth is Discuz's invite_auth cookie, "" when none.
+func (h *Handlers) inviteAuth(c *gin.Context) string {
+	v, _ := c.Cookie(h.Session.name(inviteAuthCookie))
+	return v
 }
 
 func (h *Handlers) pending(c *gin.Context) (*models.Pending, error) {
@@ -245,6 +255,15 @@ func (h *Handlers) renderBind(c *gin.Context, status int, p *models.Pending, f b
 				f.RegisterOpen = false
 			} else {
 				f.Fields = f.Reg.view(f.Values, h.Svc.now().Year())
+				if auth := h.inviteAuth(c); auth != "" && f.Reg.Invite.Asked() {
+					var err error
+					if f.Reg.LinkInvite, err = h.Svc.Store.FindInvite(c.Request.Context(), "", discuz.ParseInviteAuth(auth), h.Svc.now()); err != nil {
+						h.Svc.Log.Error("invite link", "err", err)
+					}
+				}
+				if f.Values != nil {
+					f.InviteCode = f.Values.Get("invitecode")
+				}
 			}
 		}
 	}
@@ -326,9 +345,14 @@ func (h *Handlers) RegisterSubmit(c *gin.Context) {
 	tok, _ := c.Cookie(pendingCookie)
 	username, email := c.PostForm("username"), c.PostForm("email")
 	_ = c.Request.ParseForm()
-	in := RegisterInput{Username: username, Email: email, AgreeRules: c.PostForm("agreebbrule") != "", Values: c.Request.PostForm}
+	in := RegisterInput{Username: username, Email: email, AgreeRules: c.PostForm("agreebbrule") != "", Values: c.Request.PostForm,
+		InviteCode: c.PostForm("invitecode"), InviteAuth: h.inviteAuth(c)}
 	reg, err := h.Svc.Register(c.Request.Context(), tok, web.BrowserID(c), in, c.ClientIP(), web.ClientPort(c))
 	if err != nil {
+		if in.InviteAuth != "" && (errors.Is(err, ErrInviteOnly) || errors.Is(err, ErrInviteUsed)) {
+			h.Session.set(c, inviteAuthCookie, "", -1, false) // getinvite() drops a cookie that names no valid invite
+			in.InviteAuth = ""
+		}
 		var r *Refusal
 		if errors.As(err, &r) && r != ErrPendingGone && r != ErrClosed && r != ErrAppInvalid {
 			p, perr := h.pending(c)
@@ -342,6 +366,9 @@ func (h *Handlers) RegisterSubmit(c *gin.Context) {
 		}
 		h.fail(c, err)
 		return
+	}
+	if in.InviteAuth != "" {
+		h.Session.set(c, inviteAuthCookie, "", -1, false) // on_register: used up
 	}
 	if err := h.loginAs(c, reg.Member, discuz.QQBind, ""); err != nil {
 		h.fail(c, err)

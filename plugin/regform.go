@@ -17,7 +17,8 @@ import (
 )
 
 var (
-	ErrInviteOnly  = refuse("not_open_registration_invite", "抱歉，本站目前暂时不允许用户直接注册，需要有效的邀请码才能注册", "This forum accepts new accounts by invitation only; link an existing account instead.")
+	ErrInviteOnly  = refuse("not_open_registration_invite", "抱歉，本站目前暂时不允许用户直接注册，需要有效的邀请码才能注册", "This forum accepts new accounts by invitation only: enter a valid invite code.")
+	ErrInviteUsed  = refuse("invite_code_fuid", "抱歉，您访问的邀请链接已被使用", "This invite code has just been used.")
 	ErrRulesAgree  = refuse("register_rules_agree", "您必须同意服务条款后才能注册", "You must agree to the terms of service to register.")
 	ErrNeedsUpload = refuse("register_file_field", "本站注册需要上传文件，无法通过QQ注册，请先在论坛注册后再绑定QQ", "Registering here needs a file upload, which QQ registration cannot take; register on the forum first, then link QQ.")
 )
@@ -32,20 +33,42 @@ type RegisterForm struct {
 	Fields     []discuz.ProfileField
 	Rules      string // bbrulestxt when bbrules is on ("" = no terms to agree to)
 	RulesForce bool   // bbrulesforce: show the terms before the form
-	InviteOnly bool   // a valid invite code is needed, which qqconnect does not take
-	NeedsFile  bool   // a required profile field is a file upload
+	// Invite: the register form's 邀请码 field, as register.htm draws it:
+	// required on an invite-only site (regstatus 2, no register_invite,
+	// client not on inviteipwhite), optional on regstatus 3.
+	Invite       InviteRule
+	InviteConfig models.InviteConfig
+	// LinkInvite: a valid invite from Discuz's invite_auth cookie (its
+	// invite link), used when the field is left empty.
+	LinkInvite *models.Invite
+	NeedsFile  bool // a required profile field is a file upload
 }
+
+// InviteRule is whether the register form asks for an invite code.
+type InviteRule int
+
+const (
+	InviteNone     InviteRule = iota // regstatus 1, register_invite, or inviteipwhite
+	InviteRequired                   // regstatus 2
+	InviteOptional                   // regstatus 3: open, and an invite still counts
+)
+
+// Required and Asked are for the template.
+func (r InviteRule) Required() bool { return r == InviteRequired }
+func (r InviteRule) Asked() bool    { return r != InviteNone }
 
 // RegisterInput is the register form as submitted.
 type RegisterInput struct {
 	Username, Email string
 	AgreeRules      bool
+	InviteCode      string     // the form's invitecode
+	InviteAuth      string     // Discuz's invite_auth cookie ("" = none)
 	Values          url.Values // the whole form: profile fields by fieldid
 }
 
 // LoadRegisterForm reads the register form's rules for a client at ip.
 func (s *Service) LoadRegisterForm(ctx context.Context, q *models.QQSettings, ip string) (*RegisterForm, error) {
-	m, err := s.Store.Settings(ctx, "regstatus", "inviteconfig", "bbrules", "bbrulesforce", "bbrulestxt")
+	m, err := s.Store.Settings(ctx, "regstatus", "inviteconfig", "creditsformula", "feedstatus", "privacy", "bbrules", "bbrulesforce", "bbrulestxt")
 	if err != nil {
 		return nil, fmt.Errorf("register form: %w", err)
 	}
@@ -57,14 +80,16 @@ func (s *Service) LoadRegisterForm(ctx context.Context, q *models.QQSettings, ip
 		}
 		f.RulesForce = discuz.PHPTruthy(m["bbrulesforce"])
 	}
-	var inviteIPWhite string
-	if raw := m["inviteconfig"]; raw != "" {
-		if arr, err := s.Store.UnserializeSetting(raw); err == nil {
-			inviteIPWhite = arr.GetString("inviteipwhite")
-		}
+	f.InviteConfig = s.Store.ParseInviteConfig(m["inviteconfig"])
+	f.InviteConfig.CreditsFormula = m["creditsformula"]
+	f.InviteConfig.FeedStatus, f.InviteConfig.SitePrivacy = discuz.PHPTruthy(m["feedstatus"]), m["privacy"]
+	switch {
+	case discuz.ConnectInviteRequired(discuz.PHPIntval(m["regstatus"]), q.RegConnect,
+		discuz.PHPTruthy(q.Connect.GetString("register_invite")), f.InviteConfig.IPWhite, ip):
+		f.Invite = InviteRequired
+	case discuz.PHPIntval(m["regstatus"]) == 3 && !discuz.PHPTruthy(q.Connect.GetString("register_invite")):
+		f.Invite = InviteOptional
 	}
-	f.InviteOnly = discuz.ConnectInviteRequired(discuz.PHPIntval(m["regstatus"]), q.RegConnect,
-		discuz.PHPTruthy(q.Connect.GetString("register_invite")), inviteIPWhite, ip)
 	if f.Fields, err = s.Store.RegisterFields(ctx, q.Connect); err != nil {
 		return nil, err
 	}
@@ -76,12 +101,29 @@ func (s *Service) LoadRegisterForm(ctx context.Context, q *models.QQSettings, ip
 	return f, nil
 }
 
-// check applies the form's rules in register_ctl's order (invite, terms;
-// the profile fields come after the account checks, see profile) .
+// findInvite is getinvite() for the form: the typed code, else the
+// invite_auth cookie. On an invite-only site no valid invite is refused
+// with Discuz's not_open_registration_invite; on regstatus 3 it only means
+// a registration without an invite, as in Discuz.
+func (s *Service) findInvite(ctx context.Context, f *RegisterForm, in RegisterInput) (*models.Invite, error) {
+	if f.Invite == InviteNone {
+		return nil, nil
+	}
+	inv, err := s.Store.FindInvite(ctx, in.InviteCode, discuz.ParseInviteAuth(in.InviteAuth), s.now())
+	if err != nil {
+		return nil, err
+	}
+	if inv == nil && f.Invite == InviteRequired {
+		return nil, ErrInviteOnly
+	}
+	return inv, nil
+}
+
+// check applies the form's rules in register_ctl's order (the invite,
+// see findInvite, then the terms; the profile fields come after the
+// account checks, see profile).
 func (f *RegisterForm) check(in RegisterInput) error {
 	switch {
-	case f.InviteOnly:
-		return ErrInviteOnly
 	case f.Rules != "" && !in.AgreeRules:
 		return ErrRulesAgree
 	case f.NeedsFile:

@@ -26,7 +26,7 @@ var CarriedTables = []string{
 	"common_setting", "common_stat", "common_statuser", "common_syscache", "common_uin_black",
 	"common_usergroup", "common_usergroup_field", "common_member_verify", "common_member_verify_info",
 	"connect_memberbindlog", "forum_post",
-	"home_notification",
+	"common_invite", "home_feed", "home_friend", "home_friendlog", "home_notification",
 }
 
 // carriedFiles are the files under discuz/ the test harness reads.

@@ -9,6 +9,25 @@ CREATE TABLE pre_common_connect_guest (
   conuintoken char(32) NOT NULL DEFAULT '',
   PRIMARY KEY (conopenid)
 ) TYPE=MyISAM;
+DROP TABLE IF EXISTS pre_common_invite;
+CREATE TABLE pre_common_invite (
+  id mediumint(8) unsigned NOT NULL AUTO_INCREMENT,
+  uid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  `code` char(20) NOT NULL DEFAULT '',
+  fuid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  fusername char(20) NOT NULL DEFAULT '',
+  `type` tinyint(1) NOT NULL DEFAULT '0',
+  email char(40) NOT NULL DEFAULT '',
+  inviteip char(15) NOT NULL DEFAULT '',
+  appid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  dateline int(10) unsigned NOT NULL DEFAULT '0',
+  endtime int(10) unsigned NOT NULL DEFAULT '0',
+  regdateline int(10) unsigned NOT NULL DEFAULT '0',
+  `status` tinyint(1) NOT NULL DEFAULT '1',
+  orderid char(32) NOT NULL DEFAULT '',
+  PRIMARY KEY (id),
+  KEY uid (uid,dateline)
+) TYPE=MyISAM;
 DROP TABLE IF EXISTS pre_common_mailcron;
 CREATE TABLE pre_common_mailcron (
   cid mediumint(8) unsigned NOT NULL AUTO_INCREMENT,
@@ -565,6 +584,61 @@ CREATE TABLE pre_forum_post (
   KEY invisible (invisible),
   KEY displayorder (tid,invisible,dateline),
   KEY `first` (tid,`first`)
+) TYPE=MyISAM;
+DROP TABLE IF EXISTS pre_home_feed;
+CREATE TABLE pre_home_feed (
+  feedid int(10) unsigned NOT NULL AUTO_INCREMENT,
+  appid smallint(6) unsigned NOT NULL DEFAULT '0',
+  icon varchar(30) NOT NULL DEFAULT '',
+  uid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  username varchar(15) NOT NULL DEFAULT '',
+  dateline int(10) unsigned NOT NULL DEFAULT '0',
+  friend tinyint(1) NOT NULL DEFAULT '0',
+  hash_template varchar(32) NOT NULL DEFAULT '',
+  hash_data varchar(32) NOT NULL DEFAULT '',
+  title_template text NOT NULL,
+  title_data text NOT NULL,
+  body_template text NOT NULL,
+  body_data text NOT NULL,
+  body_general text NOT NULL,
+  image_1 varchar(255) NOT NULL DEFAULT '',
+  image_1_link varchar(255) NOT NULL DEFAULT '',
+  image_2 varchar(255) NOT NULL DEFAULT '',
+  image_2_link varchar(255) NOT NULL DEFAULT '',
+  image_3 varchar(255) NOT NULL DEFAULT '',
+  image_3_link varchar(255) NOT NULL DEFAULT '',
+  image_4 varchar(255) NOT NULL DEFAULT '',
+  image_4_link varchar(255) NOT NULL DEFAULT '',
+  target_ids text NOT NULL,
+  id mediumint(8) unsigned NOT NULL DEFAULT '0',
+  idtype varchar(15) NOT NULL DEFAULT '',
+  hot mediumint(8) unsigned NOT NULL DEFAULT '0',
+  PRIMARY KEY (feedid),
+  KEY uid (uid,dateline),
+  KEY dateline (dateline),
+  KEY hot (hot),
+  KEY id (id,idtype)
+) TYPE=MyISAM;
+DROP TABLE IF EXISTS pre_home_friend;
+CREATE TABLE pre_home_friend (
+  uid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  fuid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  fusername varchar(15) NOT NULL DEFAULT '',
+  gid smallint(6) unsigned NOT NULL DEFAULT '0',
+  num mediumint(8) unsigned NOT NULL DEFAULT '0',
+  dateline int(10) unsigned NOT NULL DEFAULT '0',
+  note varchar(255) NOT NULL DEFAULT '',
+  PRIMARY KEY (uid,fuid),
+  KEY fuid (fuid),
+  KEY uid (uid,num,dateline)
+) TYPE=MyISAM;
+DROP TABLE IF EXISTS pre_home_friendlog;
+CREATE TABLE pre_home_friendlog (
+  uid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  fuid mediumint(8) unsigned NOT NULL DEFAULT '0',
+  `action` varchar(10) NOT NULL DEFAULT '',
+  dateline int(10) unsigned NOT NULL DEFAULT '0',
+  PRIMARY KEY (uid,fuid)
 ) TYPE=MyISAM;
 DROP TABLE IF EXISTS pre_home_notification;
 CREATE TABLE pre_home_notification (
