@@ -2,6 +2,7 @@ package discuz
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -19,20 +20,6 @@ type ProfileField struct {
 
 // Multi reports whether the field takes several values (checkbox, list).
 func (f *ProfileField) Multi() bool { return f.FormType == "checkbox" || f.FormType == "list" }
-
-// ConnectRegisterFields are the fields Discuz's QQ registration adds to the
-// form (build_cache_fields_connect_register): gender with
-// connect.register_gender, the three birthday parts with register_birthday.
-func ConnectRegisterFields(connect *Array) []string {
-	var out []string
-	if PHPTruthy(connect.GetString("register_gender")) {
-		out = append(out, "gender")
-	}
-	if PHPTruthy(connect.GetString("register_birthday")) {
-		out = append(out, "birthyear", "birthmonth", "birthday")
-	}
-	return out
-}
 
 // isAreaField: the birth and residence parts, which Discuz's form fills
 // from its district picker and checks as a group.
@@ -163,7 +150,7 @@ func ProfileValue(f ProfileField, values []string, other func(id string) string,
 	case "checkbox", "list":
 		var kept []string
 		for _, v := range values {
-			if contains(f.Choices, v) {
+			if slices.Contains(f.Choices, v) {
 				kept = append(kept, v)
 			}
 		}
@@ -172,18 +159,9 @@ func ProfileValue(f ProfileField, values []string, other func(id string) string,
 		}
 		return strings.Join(kept, "\n"), true, false
 	case "radio", "select":
-		return first, contains(f.Choices, first), false
+		return first, slices.Contains(f.Choices, first), false
 	}
 	return first, true, false
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // getstr is function_home.php's getstr($v) as profile_check calls it: trim,

@@ -192,14 +192,8 @@ type RegCtrl struct {
 // blank entry prefixes every IP, as in Discuz.
 func RegCtrlFor(ip, regctrl, ipregctrl, ipregctrltime string) RegCtrl {
 	hours, pattern := regctrl, ip
-	if PHPTruthy(ipregctrl) {
-		for _, entry := range strings.Split(ipregctrl, "\n") {
-			entry = PHPTrim(entry)
-			if strings.HasPrefix(ip, entry) {
-				hours, pattern = ipregctrltime, entry+"%"
-				break
-			}
-		}
+	if entry, ok := ipListMatch(ipregctrl, ip); ok {
+		hours, pattern = ipregctrltime, entry+"%"
 	}
 	return RegCtrl{On: PHPTruthy(hours), Hours: PHPNumber(hours), HoursRaw: hours, Pattern: pattern}
 }
@@ -259,18 +253,25 @@ func ConnectInviteRequired(regstatus int64, regconnect, registerInvite bool, inv
 }
 
 // IPListed is Discuz's test of an IP against a white list setting
-// (inviteipwhite, ipverifywhite): a line the address starts with, as
-// preg_match("/^(".preg_quote(trim($line)).")/") finds it. An empty line
-// (a trailing newline) matches every address, in Discuz too; an empty
-// list matches none.
+// (inviteipwhite, ipverifywhite, ipregctrl): a line the address starts
+// with. An empty line (a trailing newline) matches every address, in
+// Discuz too; an empty list matches none.
 func IPListed(list, ip string) bool {
-	if list == "" {
-		return false
+	_, ok := ipListMatch(list, ip)
+	return ok
+}
+
+// ipListMatch is the first trimmed line of a PHP-truthy list that the IP
+// starts with (case-sensitively), as Discuz's
+// preg_match("/^(".preg_quote(trim($line), '/').")/") loops find it.
+func ipListMatch(list, ip string) (string, bool) {
+	if !PHPTruthy(list) {
+		return "", false
 	}
 	for _, line := range strings.Split(list, "\n") {
-		if strings.HasPrefix(ip, PHPTrim(line)) {
-			return true
+		if line = PHPTrim(line); strings.HasPrefix(ip, line) {
+			return line, true
 		}
 	}
-	return false
+	return "", false
 }

@@ -130,7 +130,7 @@ func (s *Store) friendCache(w *writer, uid int64) error {
 // and the newprompt count {friend}. The mail notification_add may send
 // is not: qqconnect sends no mail.
 func (s *Store) notifyInviter(w *writer, inviter, uid int64, username string, now time.Time) error {
-	tn, tm, tp, th := s.T.Discuz("home_notification"), s.T.Discuz("common_member"), s.T.Discuz("common_member_newprompt"), s.T.Discuz("common_member_field_home")
+	tn, tm, tp := s.T.Discuz("home_notification"), s.T.Discuz("common_member"), s.T.Discuz("common_member_newprompt")
 	if !s.Schema.HasTable(tn) || !s.Schema.HasTable(tp) {
 		return nil
 	}
@@ -140,20 +140,8 @@ func (s *Store) notifyInviter(w *writer, inviter, uid int64, username string, no
 	} else if exists == 0 {
 		return nil
 	}
-	var privacy []string
-	if err := w.tx.Table(th).Where("uid = ?", inviter).Limit(1).Pluck("privacy", &privacy).Error; err != nil {
-		return fmt.Errorf("read the privacy of uid %d: %w", inviter, err)
-	}
-	if len(privacy) > 0 && privacy[0] != "" {
-		if p, err := discuz.UnserializeText(privacy[0], ""); err == nil {
-			if f, ok := p.Get("filter_note"); ok && f.Arr != nil {
-				_, all := f.Arr.Get("friend|0")
-				_, one := f.Arr.Get("friend|" + strconv.FormatInt(uid, 10))
-				if all || one {
-					return nil
-				}
-			}
-		}
+	if filtered, err := s.filtersNotice(w, inviter, "friend|0", "friend|"+strconv.FormatInt(uid, 10)); err != nil || filtered {
+		return err
 	}
 	note := s.Fit(tn, "note", discuz.InviteFriendNote(uid, username))
 	ts := now.Unix()
@@ -163,12 +151,7 @@ func (s *Store) notifyInviter(w *writer, inviter, uid int64, username string, no
 		inviter, note, ts); err != nil {
 		return fmt.Errorf("notify the inviter uid %d: %w", inviter, err)
 	}
-	if err := w.exec(func(db *gorm.DB) error {
-		return db.Exec("UPDATE "+tm+" SET newprompt = newprompt - 1 WHERE uid = ? AND newprompt > 0", inviter).Error
-	}, "UPDATE "+tm+" SET newprompt = newprompt + 1 WHERE uid = ?", inviter); err != nil {
-		return fmt.Errorf("count the invite notice of uid %d: %w", inviter, err)
-	}
-	return s.bumpNewprompt(w, tp, inviter, "friend")
+	return s.countNotice(w, inviter, "friend")
 }
 
 // FeedInviteTemplate is lang_feed's feed_invite.

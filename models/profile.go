@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -28,7 +29,7 @@ type ProfileSetting struct {
 
 // RegisterFields are the profile fields Discuz's QQ register form asks for
 // (member_connect.php): connect's own (gender, birthday; see
-// discuz.ConnectRegisterFields) first, then the site's fields shown at
+// discuz.ConnectRegisterFieldIDs) first, then the site's fields shown at
 // registration (available, showinregister), by display order. A field the
 // admin switched off (available=0) is not asked for: Discuz would ask and
 // then refuse every answer (profile_check), which blocks QQ registration.
@@ -37,7 +38,7 @@ func (s *Store) RegisterFields(ctx context.Context, connect *discuz.Array) ([]di
 	if !s.Schema.HasTable(t) {
 		return nil, nil // the standalone demo forum
 	}
-	forced := discuz.ConnectRegisterFields(connect)
+	forced := discuz.ConnectRegisterFieldIDs(connect)
 	var rows []ProfileSetting
 	q := s.DB.WithContext(ctx).Table(t).Where("available = 1")
 	if len(forced) > 0 {
@@ -48,7 +49,7 @@ func (s *Store) RegisterFields(ctx context.Context, connect *discuz.Array) ([]di
 	if err := q.Order("displayorder, fieldid").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("register profile fields: %w", err)
 	}
-	var first, rest []discuz.ProfileField
+	fields := make([]discuz.ProfileField, 0, len(rows))
 	for _, r := range rows {
 		f := discuz.ProfileField{FieldID: r.FieldID, Title: r.Title, Description: r.Description, FormType: r.FormType,
 			Size: r.Size, Validate: r.Validate, Required: r.Required == 1, NeedVerify: r.NeedVerify == 1}
@@ -61,31 +62,18 @@ func (s *Store) RegisterFields(ctx context.Context, connect *discuz.Array) ([]di
 				}
 			}
 		}
-		if indexOf(forced, r.FieldID) >= 0 {
-			first = append(first, f)
-		} else {
-			rest = append(rest, f)
-		}
+		fields = append(fields, f)
 	}
-	// connect's fields in Discuz's order (gender, birthyear, birthmonth, birthday).
-	ordered := make([]discuz.ProfileField, 0, len(first)+len(rest))
-	for _, id := range forced {
-		for _, f := range first {
-			if f.FieldID == id {
-				ordered = append(ordered, f)
-			}
-		}
-	}
-	return append(ordered, rest...), nil
-}
-
-func indexOf(list []string, v string) int {
-	for i, x := range list {
-		if x == v {
+	// connect's fields first, in Discuz's order (gender, birthyear,
+	// birthmonth, birthday); the site's after them by display order.
+	rank := func(f discuz.ProfileField) int {
+		if i := slices.Index(forced, f.FieldID); i >= 0 {
 			return i
 		}
+		return len(forced)
 	}
-	return -1
+	slices.SortStableFunc(fields, func(a, b discuz.ProfileField) int { return rank(a) - rank(b) })
+	return fields, nil
 }
 
 // FieldValue is one profile field's value.

@@ -102,7 +102,7 @@ const ManageVerifyUserNote = `有新的待审核会员。<a href="admin.php?acti
 // newprompt counts {manage} grow only when that notice was not new. The
 // mail notification_add would send is not: qqconnect sends no mail.
 func (s *Store) notifyVerifyUser(w *writer, a *RegAftermath, now time.Time) error {
-	tn, tm, tp, th := s.T.Discuz("home_notification"), s.T.Discuz("common_member"), s.T.Discuz("common_member_newprompt"), s.T.Discuz("common_member_field_home")
+	tn, tm, tp := s.T.Discuz("home_notification"), s.T.Discuz("common_member"), s.T.Discuz("common_member_newprompt")
 	if !s.Schema.HasTable(tn) || !s.Schema.HasTable(tp) {
 		return nil
 	}
@@ -114,18 +114,10 @@ func (s *Store) notifyVerifyUser(w *writer, a *RegAftermath, now time.Time) erro
 		} else if exists == 0 {
 			continue // getuserbyuid: no such member
 		}
-		var privacy []string
-		if err := w.tx.Table(th).Where("uid = ?", uid).Limit(1).Pluck("privacy", &privacy).Error; err != nil {
-			return fmt.Errorf("read the privacy of uid %d: %w", uid, err)
-		}
-		if len(privacy) > 0 && privacy[0] != "" {
-			if p, err := discuz.UnserializeText(privacy[0], ""); err == nil {
-				if f, ok := p.Get("filter_note"); ok && f.Arr != nil {
-					if _, filtered := f.Arr.Get("verifyuser|0"); filtered {
-						continue
-					}
-				}
-			}
+		if filtered, err := s.filtersNotice(w, uid, "verifyuser|0"); err != nil {
+			return err
+		} else if filtered {
+			continue
 		}
 		var old struct {
 			ID       int64
@@ -170,12 +162,7 @@ func (s *Store) notifyVerifyUser(w *writer, a *RegAftermath, now time.Time) erro
 		if found && old.New != 0 {
 			continue // already counted as new
 		}
-		if err := w.exec(func(db *gorm.DB) error {
-			return db.Exec("UPDATE "+tm+" SET newprompt = newprompt - 1 WHERE uid = ? AND newprompt > 0", uid).Error
-		}, "UPDATE "+tm+" SET newprompt = newprompt + 1 WHERE uid = ?", uid); err != nil {
-			return fmt.Errorf("count the verifyuser notice of uid %d: %w", uid, err)
-		}
-		if err := s.bumpNewprompt(w, tp, uid, "manage"); err != nil {
+		if err := s.countNotice(w, uid, "manage"); err != nil {
 			return err
 		}
 	}
@@ -367,7 +354,7 @@ func (s *Store) updateStat(w *writer, a *RegAftermath, now time.Time, column str
 // system), newprompt+1 and the member's newprompt counts {system: 1}. The
 // mail of welcomemsg 2 and 3 is not sent: qqconnect does not send mail.
 func (s *Store) welcome(w *writer, a *RegAftermath, uid int64, username string, now time.Time) error {
-	tn, tm, tp := s.T.Discuz("home_notification"), s.T.Discuz("common_member"), s.T.Discuz("common_member_newprompt")
+	tn, tp := s.T.Discuz("home_notification"), s.T.Discuz("common_member_newprompt")
 	if (a.WelcomeMsg != 1 && a.WelcomeMsg != 3) || a.WelcomeText == "" || !s.Schema.HasTable(tn) || !s.Schema.HasTable(tp) {
 		return nil
 	}
@@ -378,13 +365,8 @@ func (s *Store) welcome(w *writer, a *RegAftermath, uid int64, username string, 
 		uid, note, now.Unix()); err != nil {
 		return fmt.Errorf("write the welcome notice of uid %d: %w", uid, err)
 	}
-	if err := w.exec(func(db *gorm.DB) error {
-		return db.Exec("UPDATE "+tm+" SET newprompt = newprompt - 1 WHERE uid = ? AND newprompt > 0", uid).Error
-	}, "UPDATE "+tm+" SET newprompt = newprompt + 1 WHERE uid = ?", uid); err != nil {
-		return fmt.Errorf("count the welcome notice of uid %d: %w", uid, err)
-	}
 	// checkusergroup may have given the new member a notice already
-	return s.bumpNewprompt(w, tp, uid, "system")
+	return s.countNotice(w, uid, "system")
 }
 
 // UserStatsCacheName is the syscache row (and memory key) of build_cache_userstats.

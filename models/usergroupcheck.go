@@ -108,24 +108,12 @@ func pick(m map[string]any, k string, def int64) any {
 // filters system notices (system|0 or system|actor); newprompt + 1 and the
 // newprompt count {system}.
 func (s *Store) systemNotice(w *writer, uid, actor int64, note, fromIDType string, now time.Time) error {
-	tn, tm, tp, th := s.T.Discuz("home_notification"), s.T.Discuz("common_member"), s.T.Discuz("common_member_newprompt"), s.T.Discuz("common_member_field_home")
+	tn, tp := s.T.Discuz("home_notification"), s.T.Discuz("common_member_newprompt")
 	if !s.Schema.HasTable(tn) || !s.Schema.HasTable(tp) {
 		return nil
 	}
-	var privacy []string
-	if err := w.tx.Table(th).Where("uid = ?", uid).Limit(1).Pluck("privacy", &privacy).Error; err != nil {
-		return fmt.Errorf("read the privacy of uid %d: %w", uid, err)
-	}
-	if len(privacy) > 0 && privacy[0] != "" {
-		if p, err := discuz.UnserializeText(privacy[0], ""); err == nil {
-			if f, ok := p.Get("filter_note"); ok && f.Arr != nil {
-				_, all := f.Arr.Get("system|0")
-				_, one := f.Arr.Get(fmt.Sprintf("system|%d", actor))
-				if all || one {
-					return nil
-				}
-			}
-		}
+	if filtered, err := s.filtersNotice(w, uid, "system|0", fmt.Sprintf("system|%d", actor)); err != nil || filtered {
+		return err
 	}
 	note = s.Fit(tn, "note", note)
 	ts := now.Unix()
@@ -135,10 +123,5 @@ func (s *Store) systemNotice(w *writer, uid, actor int64, note, fromIDType strin
 		uid, note, ts, fromIDType); err != nil {
 		return fmt.Errorf("write the %s notice of uid %d: %w", fromIDType, uid, err)
 	}
-	if err := w.exec(func(db *gorm.DB) error {
-		return db.Exec("UPDATE "+tm+" SET newprompt = newprompt - 1 WHERE uid = ? AND newprompt > 0", uid).Error
-	}, "UPDATE "+tm+" SET newprompt = newprompt + 1 WHERE uid = ?", uid); err != nil {
-		return fmt.Errorf("count the %s notice of uid %d: %w", fromIDType, uid, err)
-	}
-	return s.bumpNewprompt(w, tp, uid, "system")
+	return s.countNotice(w, uid, "system")
 }

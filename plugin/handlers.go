@@ -247,7 +247,7 @@ func (h *Handlers) renderBind(c *gin.Context, status int, p *models.Pending, f b
 	if f.SuggestedName == "" {
 		f.SuggestedName = suggest(p.Nickname)
 	}
-	if q, err := h.Svc.Store.LoadQQSettings(c.Request.Context()); err == nil {
+	if q, err := h.Svc.loginSettings(c.Request.Context()); err == nil {
 		f.RegisterOpen = q.RegConnect
 		if f.RegisterOpen {
 			if f.Reg, err = h.Svc.LoadRegisterForm(c.Request.Context(), q, c.ClientIP()); err != nil {

@@ -178,7 +178,6 @@ type FormField struct {
 	Kind                     string // text, textarea, select, checkbox, birthday
 	Required                 bool
 	Value                    string
-	Size                     int
 	Options                  []FormOption
 	Parts                    []FormField // birthday: year, month, day selects
 }
@@ -197,7 +196,7 @@ func (f *RegisterForm) view(values url.Values, year int) []FormField {
 	var out []FormField
 	for _, fl := range f.Fields {
 		ff := FormField{Name: fl.FieldID, Title: fl.Title, Description: fl.Description, Required: fl.Required,
-			Value: values.Get(fl.FieldID), Size: fl.Size}
+			Value: values.Get(fl.FieldID)}
 		switch {
 		case fl.FieldID == "birthyear" || fl.FieldID == "birthmonth" || fl.FieldID == "constellation" ||
 			fl.FieldID == "zodiac" || fl.FormType == "file":

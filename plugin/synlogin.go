@@ -60,11 +60,7 @@ func (h *Handlers) afterLogin(c *gin.Context, status int, target string, uid int
 // cannot be read (logged: the login itself succeeded, as Discuz's does when
 // UCenter does not answer).
 func (h *Handlers) synloginScripts(ctx context.Context, uid int64) []string {
-	load := h.Svc.Store.LoadQQSettings
-	if h.Svc.Settings != nil {
-		load = h.Svc.Settings.Get
-	}
-	q, err := load(ctx)
+	q, err := h.Svc.loginSettings(ctx)
 	if err != nil || !q.Synlogin {
 		return nil
 	}
